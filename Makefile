@@ -1,0 +1,38 @@
+# REMAP: `make demo` runs the main job, `make test` runs every test.
+# Both create .venv on first use and install every package under packages/ editable,
+# with the pinned dev tools of requirements-dev.txt.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := $(sort $(patsubst %/pyproject.toml,%,$(wildcard packages/*/pyproject.toml)))
+STAMP := $(VENV)/.installed
+OUT := out
+
+.PHONY: demo test lint bench setup clean
+
+$(STAMP): requirements-dev.txt $(wildcard packages/*/pyproject.toml) Makefile
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	@touch $@
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/snacs gallery -o $(OUT)/gallery
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest --benchmark-disable
+
+bench: $(STAMP)
+	$(BIN)/pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,ops,rounds
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis .benchmarks
