@@ -1,0 +1,73 @@
+"""snacs: Sequential Neural Architecture Chips.
+
+Compact, comparable SVG glyphs of sequential neural networks (Cashman et al., the
+REMAP and MAST papers)::
+
+    import snacs
+    svg = snacs.render({"name": "m17", "input": {"shape": [1, 8, 8], "classes": 10},
+                        "layers": [{"type": "conv", "filters": 32}, {"type": "relu"},
+                                   {"type": "flatten"}, {"type": "dense", "units": 10}]})
+
+Also ``snacs.sheet`` (many models aligned for comparison), ``snacs.legend``,
+``snacs.from_keras`` / ``snacs.from_torch`` and the ``snacs`` command line tool.
+"""
+
+from ._errors import SnacsError, SpecError
+from ._examples import examples
+from ._infer import LayerInfo, infer
+from ._keras import from_keras
+from ._sheet import legend, sheet
+from ._spec import (
+    AvgPool,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    Generic,
+    Input,
+    MaxPool,
+    ReLU,
+    Sigmoid,
+    Spec,
+    Tanh,
+    decode,
+    encode,
+    to_builtins,
+)
+from ._svg import LAYOUTS, SIZE_RANGE, render
+from ._torch import from_torch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LAYOUTS",
+    "SIZE_RANGE",
+    "AvgPool",
+    "BatchNorm",
+    "Conv",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Generic",
+    "Input",
+    "LayerInfo",
+    "MaxPool",
+    "ReLU",
+    "Sigmoid",
+    "SnacsError",
+    "Spec",
+    "SpecError",
+    "Tanh",
+    "__version__",
+    "decode",
+    "encode",
+    "examples",
+    "from_keras",
+    "from_torch",
+    "infer",
+    "legend",
+    "render",
+    "sheet",
+    "to_builtins",
+]
