@@ -1,0 +1,87 @@
+"""Architectures: the JSON language of a sequential model, its shapes, parameter counts,
+FLOPs, validity rules, canonical form, differences, and its graph for OTMANN."""
+
+from nas_core.errors import ArchitectureError
+
+from .canonical import arch_hash, canonical_json
+from .diff import (
+    FIELD_NAMES,
+    LAYER_NAMES,
+    Change,
+    Prepend,
+    Remove,
+    Reparameterize,
+    Replace,
+    apply_changes,
+    describe_change_list,
+    describe_changes,
+    diff,
+    layer_fields,
+)
+from .graph import VOCABULARIES, graph_labels, to_layer_graph
+from .layers import (
+    ACTIVATION_TYPES,
+    LAYER_TYPES,
+    Architecture,
+    AvgPool,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    Input,
+    Layer,
+    Limits,
+    MaxPool,
+    ReLU,
+    Sigmoid,
+    Tanh,
+)
+from .schema import architecture_schema
+from .shapes import LayerInfo, count_flops, count_params, infer, layer_type
+from .validate import decode_architecture, validate
+
+__all__ = [
+    "ACTIVATION_TYPES",
+    "FIELD_NAMES",
+    "LAYER_NAMES",
+    "LAYER_TYPES",
+    "VOCABULARIES",
+    "Architecture",
+    "ArchitectureError",
+    "AvgPool",
+    "BatchNorm",
+    "Change",
+    "Conv",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Input",
+    "Layer",
+    "LayerInfo",
+    "Limits",
+    "MaxPool",
+    "Prepend",
+    "ReLU",
+    "Remove",
+    "Reparameterize",
+    "Replace",
+    "Sigmoid",
+    "Tanh",
+    "apply_changes",
+    "arch_hash",
+    "architecture_schema",
+    "canonical_json",
+    "count_flops",
+    "count_params",
+    "decode_architecture",
+    "describe_change_list",
+    "describe_changes",
+    "diff",
+    "graph_labels",
+    "infer",
+    "layer_fields",
+    "layer_type",
+    "to_layer_graph",
+    "validate",
+]

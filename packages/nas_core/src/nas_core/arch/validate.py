@@ -1,0 +1,91 @@
+"""Decoding and validity rules of architectures."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from nas_core.errors import ArchitectureError
+
+from .layers import Architecture, Dense, Limits
+from .shapes import LayerInfo, infer, layer_type
+
+__all__ = ["decode_architecture", "validate"]
+
+_DECODER = msgspec.json.Decoder(Architecture)
+_LAYER_PATH = re.compile(r"`\$\.layers\[(\d+)\]")
+_PATH = re.compile(r" - at `(\$[^`]*)`$")
+
+
+def validate(arch: Architecture, limits: Limits | None = None) -> list[LayerInfo]:
+    """Check every validity rule; return `infer`'s layer infos when all hold.
+
+    Rules, each failing with an `ArchitectureError` that names the layer index (where
+    one layer is to blame) and the reason:
+
+    - shapes are defined (`infer`): no conv or pool after flatten/dense, the spatial
+      size never below 1×1, a flatten before the first dense, one flatten at most;
+    - exactly one classifier, at the end: the last layer is a dense with
+      ``units == input.classes`` (nothing after it: the loss takes logits);
+    - the size cap of `limits`: at most ``max_depth`` layers and ``max_params``
+      parameters.
+    """
+    limits = Limits() if limits is None else limits
+    infos = infer(arch)
+    classes = arch.input.classes
+    if not arch.layers:
+        raise ArchitectureError(
+            None, f"no layers: the last layer must be the classifier, a dense with {classes} units"
+        )
+    last = len(arch.layers) - 1
+    tail = arch.layers[last]
+    if not isinstance(tail, Dense):
+        raise ArchitectureError(
+            last,
+            f"the last layer must be the classifier (a dense with {classes} units), "
+            f"not {layer_type(tail)}",
+        )
+    if tail.units != classes:
+        raise ArchitectureError(
+            last, f"the classifier has {tail.units} units but the input has {classes} classes"
+        )
+    if len(arch.layers) > limits.max_depth:
+        raise ArchitectureError(
+            None, f"{len(arch.layers)} layers exceed the depth cap of {limits.max_depth}"
+        )
+    params = sum(info.params for info in infos)
+    if params > limits.max_params:
+        raise ArchitectureError(
+            None, f"{params:,} parameters exceed the cap of {limits.max_params:,}"
+        )
+    return infos
+
+
+def decode_architecture(data: bytes | str | dict[str, Any] | Architecture) -> Architecture:
+    """Decode an architecture from JSON (bytes or str) or a dict of builtins.
+
+    Only the JSON structure and field constraints are checked here (use `validate` for
+    the model rules). Raises `ArchitectureError` whose ``path`` is msgspec's JSON path
+    (``$.layers[2].rate``), whose ``index`` is the layer's when the path is inside one,
+    and whose message is msgspec's, e.g. ``"Expected `float` < 1.0 - at
+    `$.layers[2].rate`"``.
+    """
+    if isinstance(data, Architecture):
+        return data
+    try:
+        if isinstance(data, bytes | bytearray | memoryview | str):
+            return _DECODER.decode(data)
+        return msgspec.convert(data, Architecture)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        path = _PATH.search(message)
+        layer = _LAYER_PATH.search(message)
+        raise ArchitectureError(
+            int(layer.group(1)) if layer else None,
+            message,
+            path=path.group(1) if path else "$",
+        ) from exc
+    except msgspec.DecodeError as exc:
+        raise ArchitectureError(None, f"not valid JSON: {exc}", path="$") from exc

@@ -1,0 +1,666 @@
+"""Commands: what a model builder asks for, and the pure handler that turns a command
+into the events to append.
+
+A command is a msgspec struct in one union tagged on ``"type"`` (the server decodes a
+POST body straight into it: `decode_command`; its JSON Schema is `command_schema`).
+`decide(state, command)` validates the command against the session's current state
+and returns the events, or raises `CommandError` with a JSON path into the command
+(``$.edits[1].index``) — then nothing is appended. It does no I/O (except loading a
+bundled search space by name on "create session" when the caller passes none) and
+draws no randomness of its own: a seed the command leaves out is derived from the
+command's id, and is recorded.
+
+Event ids: ``f"{command.id}:{k}"`` for the k-th event (from 0), so a retried command
+with the same id appends nothing new. A command without an id gets
+``f"c{state.last_seq}-{digest}"`` (its content's hash at that state): deterministic,
+but only a client-chosen id makes a retry after success harmless.
+
+Model-making commands (sample, ablate, vary, handcraft) create the models ("model
+created", ids ``m{n}`` in creation order) and queue them ("training queued") with the
+parent's training config, so a child trains as many epochs as its parent; the training
+seed is derived from the command's seed (or the parent's training seed) and the model
+id (`derive_seed`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from nas_core.arch.canonical import arch_hash
+from nas_core.arch.diff import describe_changes
+from nas_core.arch.layers import Architecture, Input
+from nas_core.arch.shapes import count_flops, count_params
+from nas_core.errors import GeneratorError, HandcraftError, SearchSpaceError
+from nas_core.generators import (
+    VARIATION_KINDS,
+    Child,
+    Edit,
+    SearchSpace,
+    Skipped,
+    ablate,
+    allow_all,
+    handcraft,
+    load_search_space,
+    sample_report,
+    search_space_hash,
+    vary,
+)
+from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
+
+from .errors import CommandError
+from .fold import ModelState, SessionState
+from .kinds import (
+    Ablation,
+    DrawerChanged,
+    Event,
+    Handcrafted,
+    ModelCreated,
+    Origin,
+    Pending,
+    Projection,
+    QueueReordered,
+    Sampled,
+    SessionCreated,
+    Split,
+    TrainingCancelled,
+    TrainingQueued,
+    Variation,
+    ViewChanged,
+)
+
+__all__ = [
+    "Ablate",
+    "Cancel",
+    "ChangeView",
+    "Command",
+    "CreateSession",
+    "Decision",
+    "DrawerAdd",
+    "DrawerRemove",
+    "Enqueue",
+    "Estimator",
+    "Handcraft",
+    "Reorder",
+    "Sample",
+    "Vary",
+    "command_schema",
+    "convert_command",
+    "decide",
+    "decode_command",
+    "derive_seed",
+    "handle",
+]
+
+CommandId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,128}$")]
+ModelId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Models = Annotated[tuple[ModelId, ...], msgspec.Meta(min_length=1)]
+Index = Annotated[int, msgspec.Meta(ge=0)]
+Seed = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+VariationKind = Literal["prepend", "remove", "replace", "reparameterize"]
+
+
+class _Command(
+    msgspec.Struct, tag_field="type", kw_only=True, forbid_unknown_fields=True, frozen=True
+):
+    """Base of every command: an optional client-chosen `id` that makes retries safe."""
+
+    id: CommandId | None = None
+
+
+class CreateSession(_Command, tag="create_session"):
+    """Start a session on data set `data` with `settings`."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    data: DataSpec = DataSpec()
+    settings: Settings = Settings()
+
+
+class Sample(_Command, tag="sample"):
+    """Draw `count` new models from the search space's chain with `seed` (paper 5.2)."""
+
+    count: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    seed: Seed | None = None
+
+
+class Ablate(_Command, tag="ablate"):
+    """One child of `model` per layer index in `indices`, that layer removed (5.4, C2)."""
+
+    model: ModelId
+    indices: Annotated[tuple[Index, ...], msgspec.Meta(min_length=1)]
+
+
+class Vary(_Command, tag="vary"):
+    """`count` variations of `model`, each with 1..`max_changes` changes of the kinds
+    `allowed` per layer index (default: every kind at every layer) (5.4, Fig. 3b)."""
+
+    model: ModelId
+    count: Annotated[int, msgspec.Meta(ge=1, le=200)]
+    seed: Seed | None = None
+    allowed: dict[Index, tuple[VariationKind, ...]] | None = None
+    max_changes: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2
+
+
+class Handcraft(_Command, tag="handcraft"):
+    """A child of `model` made by `edits` (insert, remove, reparam) (6.2, C1)."""
+
+    model: ModelId
+    edits: Annotated[tuple[Edit, ...], msgspec.Meta(min_length=1)]
+
+
+class Enqueue(_Command, tag="enqueue"):
+    """Queue models that are not queued, training or trained (e.g. cancelled ones)."""
+
+    models: Models
+
+
+class Reorder(_Command, tag="reorder"):
+    """The queue's new order: every queued model, the next to train first."""
+
+    order: tuple[ModelId, ...]
+
+
+class Cancel(_Command, tag="cancel"):
+    """Take a queued model off the queue, or stop a training one."""
+
+    model: ModelId
+
+
+class DrawerAdd(_Command, tag="drawer_add"):
+    """Put models into the model drawer."""
+
+    models: Models
+
+
+class DrawerRemove(_Command, tag="drawer_remove"):
+    """Take models out of the model drawer."""
+
+    models: Models
+
+
+class ChangeView(_Command, tag="change_view"):
+    """Show `projection`; shade the circles by the accuracy on `selected_class`."""
+
+    projection: Projection
+    selected_class: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+
+Command = (
+    CreateSession
+    | Sample
+    | Ablate
+    | Vary
+    | Handcraft
+    | Enqueue
+    | Reorder
+    | Cancel
+    | DrawerAdd
+    | DrawerRemove
+    | ChangeView
+)
+
+
+class Decision(msgspec.Struct, frozen=True, gc=False):
+    """`decide`'s answer: the events to append, and the children that were not made
+    (ablations that would be invalid or duplicates, rejected variation attempts), each
+    with its reason — reported, never silent."""
+
+    events: tuple[Pending, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+
+Estimator = Callable[[int, TrainConfig], float | None]
+"""``estimate(flops, config) -> seconds`` of training a model, or ``None``."""
+
+
+# --- decoding ------------------------------------------------------------------------
+
+_DECODER = msgspec.json.Decoder(Command)
+_AT = re.compile(r"^(.*) - at `([^`]*)`(?: in `(\$[^`]*)`)?$", re.S)
+
+
+def _command_error(exc: msgspec.DecodeError) -> CommandError:
+    message = str(exc)
+    match = _AT.match(message)
+    if match is None:
+        if isinstance(exc, msgspec.ValidationError):
+            return CommandError("$", message)
+        return CommandError("$", f"not valid JSON: {message}")
+    reason, path, container = match.groups()
+    if container is not None:  # "- at `key` in `$.allowed`"
+        return CommandError(container, f"{reason} (a key)")
+    return CommandError(path, reason)
+
+
+def decode_command(data: bytes | str) -> Command:
+    """Decode a command from JSON; a `CommandError` carries msgspec's path and reason."""
+    try:
+        return _DECODER.decode(data)
+    except msgspec.DecodeError as exc:
+        raise _command_error(exc) from exc
+
+
+def convert_command(data: Any) -> Command:
+    """A command from builtins (a dict decoded elsewhere), validated as `decode_command`."""
+    try:
+        return msgspec.convert(data, Command)
+    except msgspec.DecodeError as exc:
+        raise _command_error(exc) from exc
+
+
+def command_schema() -> dict[str, Any]:
+    """The JSON Schema of the command union (for the server's OpenAPI document)."""
+    return msgspec.json.schema(Command)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def derive_seed(*parts: object) -> int:
+    """A seed in [0, 2**63) derived from `parts` (SHA-256 of their text): the same
+    parts give the same seed on every machine."""
+    text = "\x1f".join(str(p) for p in parts).encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") >> 1
+
+
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def _base_id(state: SessionState, command: _Command) -> str:
+    if command.id is not None:
+        return command.id
+    digest = hashlib.sha256(_ENCODE(command)).hexdigest()[:16]
+    return f"c{state.last_seq}-{digest}"
+
+
+def _pending(base: str, events: list[Event]) -> tuple[Pending, ...]:
+    return tuple(Pending(f"{base}:{k}", e) for k, e in enumerate(events))
+
+
+def _need_session(state: SessionState) -> None:
+    if not state.created:
+        raise CommandError("$", "the session has not been created yet")
+
+
+def _model(state: SessionState, model: str, path: str) -> ModelState:
+    found = state.models.get(model)
+    if found is None:
+        raise CommandError(path, f"no model {model!r} in this session")
+    return found
+
+
+def _space(state: SessionState, space: SearchSpace | None) -> SearchSpace:
+    if space is None:
+        space = state.search_space
+    if space is None:  # a session recorded before the table was kept in the event
+        try:
+            space = load_search_space(state.settings.search_space)
+        except SearchSpaceError as exc:
+            raise CommandError("$", str(exc)) from exc
+    if state.search_space_hash and search_space_hash(space) != state.search_space_hash:
+        raise CommandError(
+            "$", "the search space differs from the one this session recorded (its hash changed)"
+        )
+    return space
+
+
+def _hashes(state: SessionState) -> frozenset[str]:
+    return frozenset(m.arch_hash for m in state.models.values())
+
+
+def _next_ids(state: SessionState, n: int) -> list[str]:
+    ids: list[str] = []
+    k = len(state.models) + 1
+    while len(ids) < n:
+        candidate = f"m{k}"
+        if candidate not in state.models:
+            ids.append(candidate)
+        k += 1
+    return ids
+
+
+def _created(
+    model: str, arch: Architecture, parent: ModelState | None, origin: Origin, changes: tuple,
+    description: str,
+) -> ModelCreated:  # fmt: skip
+    arch = msgspec.structs.replace(arch, name=model)
+    return ModelCreated(
+        model=model,
+        arch=arch,
+        parent=None if parent is None else parent.id,
+        origin=origin,
+        changes=tuple(changes),
+        description=description,
+        params=count_params(arch),
+        flops=count_flops(arch),
+        arch_hash=arch_hash(arch),
+    )
+
+
+def _queued(
+    created: ModelCreated, config: TrainConfig, seed: int, estimate: Estimator | None
+) -> TrainingQueued:
+    estimate_s = None if estimate is None else estimate(created.flops, config)
+    return TrainingQueued(created.model, config, seed, estimate_s)
+
+
+def _config(state: SessionState, model: ModelState | None) -> TrainConfig:
+    if model is not None and model.config is not None:
+        return model.config
+    return state.settings.train
+
+
+def _children(
+    state: SessionState,
+    parent: ModelState,
+    children: list[Child],
+    origins: list[Origin],
+    estimate: Estimator | None,
+    seed: int | None,
+) -> list[Event]:
+    ids = _next_ids(state, len(children))
+    created = [
+        _created(
+            mid, child.arch, parent, origin, child.changes,
+            ", ".join(describe_changes(parent.arch, child.arch)),
+        )
+        for mid, child, origin in zip(ids, children, origins, strict=True)
+    ]  # fmt: skip
+    config = _config(state, parent)
+    base = parent.seed if seed is None else seed
+    queued = [_queued(c, config, derive_seed("train", base, c.model), estimate) for c in created]
+    return [*created, *queued]
+
+
+# --- the handler ---------------------------------------------------------------------
+
+
+def decide(
+    state: SessionState,
+    command: Command,
+    *,
+    dataset: DatasetInfo | None = None,
+    space: SearchSpace | None = None,
+    estimate: Estimator | None = None,
+) -> Decision:
+    """The events that `command` appends to a session in `state` (see the module).
+
+    `dataset` is required by "create session": the loaded data set's
+    `nas_core.specs.DatasetInfo` (``Dataset.info()``; loading is I/O the caller does).
+    `space` overrides the search space (default: the one the session recorded, or for
+    "create session" the bundled or file table that ``settings.search_space`` names).
+    `estimate` predicts training seconds for "training queued". Raises `CommandError`
+    (nothing to append) when the command does not apply.
+    """
+    base = _base_id(state, command)
+    if isinstance(command, CreateSession):
+        return Decision(_pending(base, [_create_session(state, command, dataset, space)]))
+    _need_session(state)
+    skipped: list[Skipped] = []
+    if isinstance(command, Sample):
+        events = _sample(state, command, base, space, estimate)
+    elif isinstance(command, Ablate):
+        events = _ablate(state, command, base, estimate, skipped)
+    elif isinstance(command, Vary):
+        events = _vary(state, command, base, space, estimate, skipped)
+    elif isinstance(command, Handcraft):
+        events = _handcraft(state, command, base, estimate)
+    elif isinstance(command, Enqueue):
+        events = _enqueue(state, command, estimate)
+    elif isinstance(command, Reorder):
+        events = [_reorder(state, command)]
+    elif isinstance(command, Cancel):
+        events = [_cancel(state, command)]
+    elif isinstance(command, DrawerAdd | DrawerRemove):
+        events = [_drawer(state, command)]
+    elif isinstance(command, ChangeView):
+        events = [_change_view(state, command)]
+    else:
+        raise CommandError("$", f"not a command: {type(command).__name__}")
+    return Decision(_pending(base, events), tuple(skipped))
+
+
+def handle(
+    state: SessionState,
+    command: Command,
+    *,
+    dataset: DatasetInfo | None = None,
+    space: SearchSpace | None = None,
+    estimate: Estimator | None = None,
+) -> list[Pending]:
+    """`decide`'s events only."""
+    return list(decide(state, command, dataset=dataset, space=space, estimate=estimate).events)
+
+
+def _create_session(
+    state: SessionState,
+    command: CreateSession,
+    dataset: DatasetInfo | None,
+    space: SearchSpace | None,
+) -> SessionCreated:
+    if state.created:
+        raise CommandError("$", f"the session {state.name!r} has already been created")
+    if dataset is None:
+        raise CommandError("$.data", "the loaded data set's facts (DatasetInfo) are missing")
+    if len(dataset.class_names) < 2:
+        raise CommandError(
+            "$.data", f"the data set has {len(dataset.class_names)} class(es): it needs 2 or more"
+        )
+    if space is None:
+        try:
+            space = load_search_space(command.settings.search_space)
+        except SearchSpaceError as exc:
+            raise CommandError("$.settings.search_space", str(exc)) from exc
+    return SessionCreated(
+        name=command.name,
+        data=command.data,
+        class_names=dataset.class_names,
+        split=Split(dataset.n_train, dataset.n_val, dataset.n_test),
+        input=Input(shape=dataset.input_shape, classes=len(dataset.class_names)),
+        settings=command.settings,
+        search_space_hash=search_space_hash(space),
+        search_space=space,
+        data_digest=dataset.digest,
+    )
+
+
+def _sample(
+    state: SessionState,
+    command: Sample,
+    base: str,
+    space: SearchSpace | None,
+    estimate: Estimator | None,
+) -> list[Event]:
+    table = _space(state, space)
+    seed = derive_seed("sample", base) if command.seed is None else command.seed
+    try:
+        report = sample_report(
+            seed, command.count, input=state.input, space=table,
+            limits=state.settings.limits, existing=_hashes(state),
+        )  # fmt: skip
+    except GeneratorError as exc:
+        raise CommandError("$.count", str(exc)) from exc
+    ids = _next_ids(state, len(report.architectures))
+    created = [
+        _created(mid, arch, None, Sampled(seed, k, base), (), f"Sampled (seed {seed}, #{k})")
+        for k, (mid, arch) in enumerate(zip(ids, report.architectures, strict=True))
+    ]
+    config = state.settings.train
+    queued = [_queued(c, config, derive_seed("train", seed, c.model), estimate) for c in created]
+    return [*created, *queued]
+
+
+def _ablate(
+    state: SessionState,
+    command: Ablate,
+    base: str,
+    estimate: Estimator | None,
+    skipped: list[Skipped],
+) -> list[Event]:
+    parent = _model(state, command.model, "$.model")
+    n = len(parent.arch.layers)
+    seen: set[int] = set()
+    for j, index in enumerate(command.indices):
+        if index >= n:
+            raise CommandError(
+                f"$.indices[{j}]", f"no layer at index {index}: {parent.id} has {n} layers"
+            )
+        if index in seen:
+            raise CommandError(f"$.indices[{j}]", f"index {index} is listed twice")
+        seen.add(index)
+    try:
+        children, rejected = ablate(
+            parent.arch, command.indices, limits=state.settings.limits, existing=_hashes(state)
+        )
+    except GeneratorError as exc:
+        raise CommandError("$.model", str(exc)) from exc
+    skipped.extend(rejected)
+    if not children:
+        reasons = "; ".join(f"layer {s.index_or_attempt}: {s.reason}" for s in rejected)
+        raise CommandError("$.indices", f"no ablation of {parent.id} can be made ({reasons})")
+    origins: list[Origin] = [Ablation(parent.id, c.changes[0].index, base) for c in children]
+    return _children(state, parent, children, origins, estimate, None)
+
+
+def _vary(
+    state: SessionState,
+    command: Vary,
+    base: str,
+    space: SearchSpace | None,
+    estimate: Estimator | None,
+    skipped: list[Skipped],
+) -> list[Event]:
+    parent = _model(state, command.model, "$.model")
+    table = _space(state, space)
+    n = len(parent.arch.layers)
+    if command.allowed is None:
+        allowed = dict.fromkeys(allow_all(parent.arch), VARIATION_KINDS)
+    else:
+        for index, kinds in command.allowed.items():
+            if index >= n:
+                raise CommandError(
+                    f"$.allowed['{index}']",
+                    f"no layer at index {index}: {parent.id} has layers 0 to {n - 1}",
+                )
+            if len(set(kinds)) != len(kinds):
+                raise CommandError(f"$.allowed['{index}']", "a change kind is listed twice")
+        allowed = {i: tuple(k) for i, k in sorted(command.allowed.items())}
+    seed = derive_seed("vary", base) if command.seed is None else command.seed
+    try:
+        children, rejected = vary(
+            parent.arch, command.count, seed=seed, allowed=allowed,
+            max_changes=command.max_changes, space=table, limits=state.settings.limits,
+            existing=_hashes(state),
+        )  # fmt: skip
+    except GeneratorError as exc:
+        where = "$.allowed" if str(exc).startswith("no allowed change") else "$.count"
+        raise CommandError(where, str(exc)) from exc
+    skipped.extend(rejected)
+    recorded = {str(i): tuple(kinds) for i, kinds in allowed.items()}
+    origins: list[Origin] = [
+        Variation(parent.id, seed, k, base, recorded, command.max_changes)
+        for k in range(len(children))
+    ]
+    return _children(state, parent, children, origins, estimate, seed)
+
+
+def _handcraft(
+    state: SessionState, command: Handcraft, base: str, estimate: Estimator | None
+) -> list[Event]:
+    parent = _model(state, command.model, "$.model")
+    try:
+        child = handcraft(
+            parent.arch, command.edits, limits=state.settings.limits, existing=_hashes(state)
+        )
+    except HandcraftError as exc:
+        raise CommandError(exc.path, exc.reason) from exc
+    except GeneratorError as exc:
+        raise CommandError("$.model", str(exc)) from exc
+    origin = Handcrafted(parent.id, command.edits, base)
+    return _children(state, parent, [child], [origin], estimate, None)
+
+
+_NOT_QUEUEABLE = {
+    "queued": "is already queued",
+    "running": "is training",
+    "done": "has finished training",
+}
+
+
+def _enqueue(state: SessionState, command: Enqueue, estimate: Estimator | None) -> list[Event]:
+    events: list[Event] = []
+    seen: set[str] = set()
+    for j, mid in enumerate(command.models):
+        path = f"$.models[{j}]"
+        model = _model(state, mid, path)
+        if mid in seen:
+            raise CommandError(path, f"{mid} is listed twice")
+        seen.add(mid)
+        if model.status in _NOT_QUEUEABLE:
+            raise CommandError(path, f"{mid} {_NOT_QUEUEABLE[model.status]}")
+        config = _config(state, model)
+        seed = derive_seed("train", mid) if model.seed is None else model.seed
+        estimate_s = None if estimate is None else estimate(model.flops, config)
+        events.append(TrainingQueued(mid, config, seed, estimate_s))
+    return events
+
+
+def _reorder(state: SessionState, command: Reorder) -> QueueReordered:
+    queued = set(state.queue)
+    seen: set[str] = set()
+    for j, mid in enumerate(command.order):
+        if mid in seen:
+            raise CommandError(f"$.order[{j}]", f"{mid} is listed twice")
+        if mid not in queued:
+            status = state.models[mid].status if mid in state.models else None
+            what = "no model of this session" if status is None else f"{status}, not queued"
+            raise CommandError(f"$.order[{j}]", f"{mid} is {what}")
+        seen.add(mid)
+    missing = [m for m in state.queue if m not in seen]
+    if missing:
+        raise CommandError(
+            "$.order",
+            f"the order leaves out {', '.join(missing)}: it must list every queued model",
+        )
+    return QueueReordered(tuple(command.order))
+
+
+def _cancel(state: SessionState, command: Cancel) -> TrainingCancelled:
+    model = _model(state, command.model, "$.model")
+    if model.status not in ("queued", "running"):
+        raise CommandError(
+            "$.model", f"{model.id} is not queued or training (it is {model.status})"
+        )
+    return TrainingCancelled(model.id, was_running=model.status == "running")
+
+
+def _drawer(state: SessionState, command: DrawerAdd | DrawerRemove) -> DrawerChanged:
+    adding = isinstance(command, DrawerAdd)
+    drawer = set(state.drawer)
+    seen: set[str] = set()
+    for j, mid in enumerate(command.models):
+        path = f"$.models[{j}]"
+        _model(state, mid, path)
+        if mid in seen:
+            raise CommandError(path, f"{mid} is listed twice")
+        seen.add(mid)
+        if adding and mid in drawer:
+            raise CommandError(path, f"{mid} is already in the drawer")
+        if not adding and mid not in drawer:
+            raise CommandError(path, f"{mid} is not in the drawer")
+    models = tuple(command.models)
+    return DrawerChanged(added=models) if adding else DrawerChanged(removed=models)
+
+
+def _change_view(state: SessionState, command: ChangeView) -> ViewChanged:
+    chosen = command.selected_class
+    if chosen is not None and chosen >= len(state.class_names):
+        raise CommandError(
+            "$.selected_class",
+            f"no class {chosen}: the data set has classes 0 to {len(state.class_names) - 1}",
+        )
+    return ViewChanged(command.projection, chosen)

@@ -1,0 +1,433 @@
+"""The read model of a session: a pure fold of its events.
+
+`apply(state, envelope)` returns the state after one event and never mutates its
+input; `fold(envelopes, state)` applies many; `state_at(envelopes, seq)` is the view at
+seq N (the fold of events 1..N). No other code builds a `SessionState`.
+
+Speed: a replay folds hundreds of thousands of events, so `fold` does not copy the
+state per event. It thaws the state once into a private `_Builder` (shallow copies of
+the top-level containers; a model's record or a projection's dict is copied only when
+an event first touches it), applies every event in place, and freezes once. `apply`
+is the same thing for one event, so the two agree by construction (and the tests hold
+them to it).
+
+Training events carry the attempt they belong to. One that does not fit the model's
+current state (a late epoch of a cancelled attempt, a redelivered "started") changes
+nothing: at-least-once delivery must not corrupt the view.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable
+from typing import Literal
+
+import msgspec
+from msgspec.structs import astuple
+
+from nas_core.arch.diff import Change
+from nas_core.arch.layers import Architecture, Input
+from nas_core.generators.search_space import SearchSpace
+from nas_core.specs import DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
+
+from .kinds import (
+    DrawerChanged,
+    Envelope,
+    EpochCompleted,
+    LayoutRecomputed,
+    ModelCreated,
+    ModelEmbedded,
+    Origin,
+    Projection,
+    QueueReordered,
+    SessionCreated,
+    Split,
+    TrainingCancelled,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingQueued,
+    TrainingStarted,
+    ViewChanged,
+)
+
+__all__ = [
+    "STATUSES",
+    "DistanceRow",
+    "LayoutInfo",
+    "ModelState",
+    "SessionState",
+    "Status",
+    "View",
+    "apply",
+    "fold",
+    "load_state",
+    "state_at",
+]
+
+Status = Literal["created", "queued", "running", "done", "failed", "cancelled"]
+STATUSES: tuple[str, ...] = ("created", "queued", "running", "done", "failed", "cancelled")
+
+
+class ModelState(msgspec.Struct, frozen=True, gc=False):
+    """One model: lineage (`parent`, `origin`, `changes`, `description`), its
+    architecture and size, and its training.
+
+    `status`: ``created`` (not yet queued), ``queued``, ``running``, ``done``,
+    ``failed``, ``cancelled``. `attempts`: training attempts started so far. `curve`:
+    the epochs of the current (or last) attempt. `error`: the last failure's reason.
+    """
+
+    id: str
+    arch: Architecture
+    parent: str | None
+    origin: Origin
+    changes: tuple[Change, ...]
+    description: str
+    params: int
+    flops: int
+    arch_hash: str
+    created_seq: int
+    created_at: str
+    status: Status = "created"
+    config: TrainConfig | None = None
+    seed: int | None = None
+    estimate_s: float | None = None
+    attempts: int = 0
+    worker: str | None = None
+    curve: tuple[EpochMetrics, ...] = ()
+    result: TrainResult | None = None
+    error: str | None = None
+
+
+class View(msgspec.Struct, frozen=True, gc=False):
+    """What the overview shows: its projection and the class that shades the circles
+    (``None``: all classes)."""
+
+    projection: Projection = "accuracy"
+    selected_class: int | None = None
+
+
+class DistanceRow(msgspec.Struct, frozen=True, gc=False):
+    """A model's recorded distances to the models `against` (in that order)."""
+
+    against: tuple[str, ...]
+    distances: tuple[float, ...]
+
+
+class LayoutInfo(msgspec.Struct, frozen=True, gc=False):
+    """The last full layout of a projection: its seq and why it was recomputed."""
+
+    seq: int
+    reason: str
+
+
+class SessionState(msgspec.Struct, frozen=True, gc=False):
+    """A session as every view sees it (the fold of its events).
+
+    `models` is in creation order; `queue` in training order (the next first);
+    `drawer` in the order models were added. `embeddings[projection][model]` is the
+    model's (x, y); `distances[projection][model]` its recorded distance row;
+    `layouts[projection]` the last recomputation. Containers are never mutated once a
+    state is built: treat them as read-only.
+    """
+
+    session: str = ""
+    name: str = ""
+    created_at: str | None = None
+    data: DataSpec | None = None
+    settings: Settings | None = None
+    class_names: tuple[str, ...] = ()
+    split: Split | None = None
+    input: Input | None = None
+    search_space_hash: str = ""
+    search_space: SearchSpace | None = None
+    models: dict[str, ModelState] = {}
+    queue: tuple[str, ...] = ()
+    drawer: tuple[str, ...] = ()
+    view: View = View()
+    embeddings: dict[str, dict[str, tuple[float, float]]] = {}
+    distances: dict[str, dict[str, DistanceRow]] = {}
+    layouts: dict[str, LayoutInfo] = {}
+    last_seq: int = 0
+
+    @property
+    def created(self) -> bool:
+        """Whether the session's "session created" event has been applied."""
+        return self.settings is not None
+
+    def running(self) -> tuple[str, ...]:
+        """The models training now, in creation order."""
+        return tuple(m for m, s in self.models.items() if s.status == "running")
+
+
+class _Draft(msgspec.Struct, gc=False):
+    """A model's record while a fold changes it: `ModelState`'s fields in the same
+    order, mutable, the curve a list (an epoch is an append, not a copy)."""
+
+    id: str
+    arch: Architecture
+    parent: str | None
+    origin: Origin
+    changes: tuple[Change, ...]
+    description: str
+    params: int
+    flops: int
+    arch_hash: str
+    created_seq: int
+    created_at: str
+    status: Status = "created"
+    config: TrainConfig | None = None
+    seed: int | None = None
+    estimate_s: float | None = None
+    attempts: int = 0
+    worker: str | None = None
+    curve: list[EpochMetrics] = []
+    result: TrainResult | None = None
+    error: str | None = None
+
+    def freeze(self) -> ModelState:
+        values = astuple(self)
+        return ModelState(*values[:_CURVE], tuple(self.curve), *values[_CURVE + 1 :])
+
+
+_CURVE = ModelState.__struct_fields__.index("curve")
+assert _Draft.__struct_fields__ == ModelState.__struct_fields__
+
+
+def _thaw_model(model: ModelState) -> _Draft:
+    draft = _Draft(*astuple(model))
+    draft.curve = list(model.curve)
+    return draft
+
+
+class _Builder:
+    """A mutable session state, private to this module (see the module docstring)."""
+
+    def __init__(self, state: SessionState) -> None:
+        self.state = state
+        self.meta: dict[str, object] = {}  # session-level fields that changed
+        self.models: dict[str, ModelState | _Draft] = dict(state.models)
+        self.queue = dict.fromkeys(state.queue)
+        self.drawer = dict.fromkeys(state.drawer)
+        self.view = state.view
+        self.embeddings = dict(state.embeddings)
+        self.distances = dict(state.distances)
+        self.owned: set[tuple[str, str]] = set()  # inner dicts copied already
+        self.layouts = dict(state.layouts)
+        self.last_seq = state.last_seq
+
+    def draft(self, model: str) -> _Draft | None:
+        record = self.models.get(model)
+        if record is None or type(record) is _Draft:
+            return record
+        draft = self.models[model] = _thaw_model(record)
+        return draft
+
+    def inner(self, table: str, projection: str) -> dict:
+        outer = self.embeddings if table == "embeddings" else self.distances
+        if (table, projection) not in self.owned:
+            outer[projection] = dict(outer.get(projection, {}))
+            self.owned.add((table, projection))
+        return outer[projection]
+
+    def freeze(self) -> SessionState:
+        models = {k: (v.freeze() if type(v) is _Draft else v) for k, v in self.models.items()}
+        return msgspec.structs.replace(
+            self.state,
+            **self.meta,
+            models=models,
+            queue=tuple(self.queue),
+            drawer=tuple(self.drawer),
+            view=self.view,
+            embeddings=self.embeddings,
+            distances=self.distances,
+            layouts=self.layouts,
+            last_seq=self.last_seq,
+        )
+
+
+# --- one handler per event kind (they mutate the builder only) -----------------------
+
+
+def _session_created(b: _Builder, e: SessionCreated, env: Envelope) -> None:
+    if b.state.settings is not None or "settings" in b.meta:
+        return  # a session is created once; a second "created" changes nothing
+    b.meta.update(
+        session=env.session,
+        name=e.name,
+        created_at=env.at,
+        data=e.data,
+        settings=e.settings,
+        class_names=e.class_names,
+        split=e.split,
+        input=e.input,
+        search_space_hash=e.search_space_hash,
+        search_space=e.search_space,
+    )
+
+
+def _model_created(b: _Builder, e: ModelCreated, env: Envelope) -> None:
+    if e.model not in b.models:
+        b.models[e.model] = _Draft(
+            e.model, e.arch, e.parent, e.origin, e.changes, e.description, e.params,
+            e.flops, e.arch_hash, env.seq, env.at, curve=[],
+        )  # fmt: skip
+
+
+def _training_queued(b: _Builder, e: TrainingQueued, env: Envelope) -> None:
+    m = b.draft(e.model)
+    if m is None or m.status in ("queued", "running"):
+        return
+    m.status = "queued"
+    m.config = e.config
+    m.seed = e.seed
+    m.estimate_s = e.estimate_s
+    b.queue[e.model] = None
+
+
+def _training_started(b: _Builder, e: TrainingStarted, env: Envelope) -> None:
+    m = b.draft(e.model)
+    if m is None or m.status != "queued" or e.attempt <= m.attempts:
+        return
+    m.status = "running"
+    m.attempts = e.attempt
+    m.worker = e.worker
+    m.curve = []
+    m.result = None
+    b.queue.pop(e.model, None)
+
+
+def _training_finished(b: _Builder, e: TrainingFinished, env: Envelope) -> None:
+    m = b.draft(e.model)
+    if m is None or m.status != "running" or m.attempts != e.attempt:
+        return
+    m.status = "done"
+    m.result = e.result
+    m.error = None
+
+
+def _training_failed(b: _Builder, e: TrainingFailed, env: Envelope) -> None:
+    m = b.draft(e.model)
+    if m is None or m.status != "running" or m.attempts != e.attempt:
+        return
+    m.error = e.reason
+    if e.will_retry:
+        m.status = "queued"  # next to train: back at the head of the queue
+        b.queue = {e.model: None, **b.queue}
+    else:
+        m.status = "failed"
+
+
+def _training_cancelled(b: _Builder, e: TrainingCancelled, env: Envelope) -> None:
+    m = b.draft(e.model)
+    if m is None or m.status not in ("queued", "running"):
+        return
+    m.status = "cancelled"
+    b.queue.pop(e.model, None)
+
+
+def _queue_reordered(b: _Builder, e: QueueReordered, env: Envelope) -> None:
+    queued = b.queue
+    order = [m for m in dict.fromkeys(e.order) if m in queued]
+    b.queue = dict.fromkeys(order) | queued  # any model the order left out keeps its turn
+
+
+def _drawer_changed(b: _Builder, e: DrawerChanged, env: Envelope) -> None:
+    for m in e.removed:
+        b.drawer.pop(m, None)
+    for m in e.added:
+        if m in b.models:
+            b.drawer[m] = None
+
+
+def _view_changed(b: _Builder, e: ViewChanged, env: Envelope) -> None:
+    b.view = View(e.projection, e.selected_class)
+
+
+def _model_embedded(b: _Builder, e: ModelEmbedded, env: Envelope) -> None:
+    if e.model not in b.models:
+        return
+    b.inner("embeddings", e.projection)[e.model] = (e.x, e.y)
+    b.inner("distances", e.projection)[e.model] = DistanceRow(e.against, e.distances)
+
+
+def _layout_recomputed(b: _Builder, e: LayoutRecomputed, env: Envelope) -> None:
+    b.embeddings[e.projection] = dict(e.positions)
+    b.owned.add(("embeddings", e.projection))
+    b.layouts[e.projection] = LayoutInfo(env.seq, e.reason)
+
+
+_HANDLERS = {
+    SessionCreated: _session_created,
+    ModelCreated: _model_created,
+    TrainingQueued: _training_queued,
+    TrainingStarted: _training_started,
+    TrainingFinished: _training_finished,
+    TrainingFailed: _training_failed,
+    TrainingCancelled: _training_cancelled,
+    QueueReordered: _queue_reordered,
+    DrawerChanged: _drawer_changed,
+    ViewChanged: _view_changed,
+    ModelEmbedded: _model_embedded,
+    LayoutRecomputed: _layout_recomputed,
+}
+
+
+def _run(b: _Builder, envelopes: Iterable[Envelope]) -> None:
+    handlers = _HANDLERS
+    models = b.models
+    last = b.last_seq
+    for env in envelopes:
+        seq = env.seq
+        if seq <= last:
+            continue  # already folded: a replay may overlap the state it starts from
+        event = env.event
+        if type(event) is EpochCompleted:  # most events are epochs: no call for them
+            m = models.get(event.model)
+            if m is not None:
+                if type(m) is not _Draft:
+                    m = b.draft(event.model)
+                if m.status == "running" and m.attempts == event.attempt:
+                    m.curve.append(event.metrics)
+        else:
+            handlers[type(event)](b, event, env)
+        last = seq
+    b.last_seq = last
+
+
+def apply(state: SessionState, envelope: Envelope) -> SessionState:
+    """The state after `envelope`'s event (pure: `state` is left as it was). An
+    envelope at or below ``state.last_seq`` is already folded in: `state` comes back."""
+    if envelope.seq <= state.last_seq:
+        return state
+    b = _Builder(state)
+    _run(b, (envelope,))
+    return b.freeze()
+
+
+def fold(envelopes: Iterable[Envelope], state: SessionState | None = None) -> SessionState:
+    """The state after every envelope in order, starting from `state` (default: the
+    empty state). Envelopes at or below the state's ``last_seq`` are skipped."""
+    # A fold allocates only what the new state keeps: nothing for the collector to
+    # find, so it is paused (if it was running) rather than left to rescan the heap.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        b = _Builder(SessionState() if state is None else state)
+        _run(b, envelopes)
+        return b.freeze()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def state_at(envelopes: Iterable[Envelope], seq: int) -> SessionState:
+    """The view at `seq`: the fold of the envelopes with seq <= `seq`."""
+    return fold(e for e in envelopes if e.seq <= seq)
+
+
+def load_state(store, session: str, *, upto: int | None = None) -> SessionState:
+    """Replay `session` from `store` (an `EventStore`): the state at its last seq, or
+    at `upto`."""
+    envelopes = store.read(session)
+    return fold(envelopes) if upto is None else state_at(envelopes, upto)

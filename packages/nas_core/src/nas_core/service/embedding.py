@@ -1,0 +1,526 @@
+"""Where each finished model lands in the two learned projections (REMAP paper, 5.3).
+
+Pure: no I/O, no clock, no randomness. The session service feeds it finished models
+(`Embedder.add`) and records what it returns as "model embedded" and "layout
+recomputed" events; replay rebuilds it from those records (`Embedder.restore`) without
+computing a single distance again.
+
+Two projections, each with the model ids in embedding order, their distance matrix
+(grown one row at a time) and a fitted `distances.OutOfSampleMDS`:
+
+- ``"structure"``: OTMANN between the architectures' graphs in REMAP's vocabulary
+  (`nas_core.arch.to_layer_graph(arch, "remap")`), with ``struct_coef=0.1`` (NASBOT's
+  default, the smallest of the four its GP uses: the path-length term refines the
+  label and mass matching rather than dominating it) and ``normalize=True`` (the OT
+  cost divided by the two networks' total masses). Normalised because the raw cost
+  grows with the networks' masses (their widths): between 100 models sampled for
+  digits the raw distances span 0.15 to 49,000 (median 1,300), so a few wide models
+  would set the whole picture, while the normalised ones lie in [0, 1] (median 0.63)
+  and compare the networks' make-up (which layers, in what order, of what relative
+  width) at any size.
+- ``"predictions"``: the fraction of test examples on which two models predict
+  different labels (`distances.prediction_matrix`).
+
+A new model's row is computed against every embedded model and recorded whole; its
+position comes from out-of-sample MDS into the current layout (Trosset & Priebe 2008),
+so the points already shown do not move. Because out-of-sample placement never
+revises the layout, the picture drifts from what a fresh MDS of all the models would
+show as the set grows; the **drift rule** recomputes the layout with classical MDS on
+every distance so far, aligned onto the previous picture with Procrustes
+(`distances.align`: rotation, reflection, scale, translation), when
+
+- the session has at most `first_fits` (4) models: out-of-sample placement into a
+  layout of one to three points says nothing (every first model is laid out afresh),
+- or the number of models has grown by at least `growth` (25 %) since the last fit.
+
+So the layouts are recomputed at 2, 3, 4, 5, 7, 9, 12, 15, 19, … models: about
+log(n) / log(1.25) times in all, each an MDS of the current n.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import msgspec
+import numpy as np
+
+from nas_core.arch import Architecture, to_layer_graph
+from nas_core.events import LayoutRecomputed, ModelEmbedded
+
+if TYPE_CHECKING:
+    from distances import LayerGraph, OutOfSampleMDS
+
+__all__ = [
+    "FIRST_FITS",
+    "GROWTH",
+    "PROJECTIONS",
+    "STRUCTURE_NORMALIZE",
+    "STRUCT_COEF",
+    "EmbedUpdate",
+    "Embedder",
+    "EmbeddingError",
+    "Projection",
+]
+
+Projection = Literal["structure", "predictions"]
+PROJECTIONS: tuple[Projection, ...] = ("structure", "predictions")
+
+STRUCT_COEF = 0.1
+STRUCTURE_NORMALIZE = True
+FIRST_FITS = 4
+GROWTH = 0.25
+_FLAT = 1e-12  # a layout (or a row of distances) whose spread is below this is a point
+
+
+class EmbeddingError(ValueError):
+    """A model cannot be embedded or a record cannot be restored; says which and why."""
+
+
+class EmbedUpdate(msgspec.Struct, frozen=True):
+    """What embedding one model produced: its "model embedded" event per projection
+    and, where the drift rule fired, the "layout recomputed" events, to be recorded in
+    that order (`events`)."""
+
+    model: str
+    placements: tuple[ModelEmbedded, ...]
+    relayouts: tuple[LayoutRecomputed, ...]
+
+    def events(self) -> tuple[ModelEmbedded | LayoutRecomputed, ...]:
+        """The events to record, in order: the placements, then the relayouts."""
+        return (*self.placements, *self.relayouts)
+
+
+class _Similarity:
+    """x -> x @ linear + shift (Procrustes: rotation/reflection times a scale, then a shift)."""
+
+    def __init__(self, linear: np.ndarray, shift: np.ndarray) -> None:
+        self.linear = linear
+        self.shift = shift
+
+    @classmethod
+    def identity(cls) -> _Similarity:
+        return cls(np.eye(2), np.zeros(2))
+
+    @classmethod
+    def between(cls, source: np.ndarray, target: np.ndarray) -> _Similarity:
+        """The similarity that takes `source` onto `target` (least squares; exact when
+        `target` is a similarity image of `source`, as aligned layouts are)."""
+        mu_s, mu_t = source.mean(axis=0), target.mean(axis=0)
+        s, t = source - mu_s, target - mu_t
+        norm = float(np.sum(s * s))
+        if norm <= _FLAT:
+            return cls(np.eye(2), mu_t - mu_s)
+        u, sigma, vt = np.linalg.svd(s.T @ t)
+        rotation = u @ vt
+        scale = float(sigma.sum()) / norm
+        linear = scale * rotation
+        return cls(linear, mu_t - mu_s @ linear)
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        return points @ self.linear + self.shift
+
+
+class _Grown:
+    """A square matrix and a point array that grow by one model at a time (doubling)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.matrix = np.zeros((8, 8))
+        self.points = np.zeros((8, 2))
+
+    def append(self, row: np.ndarray, point: tuple[float, float]) -> None:
+        n = self.n
+        if n == self.matrix.shape[0]:
+            size = 2 * n
+            matrix = np.zeros((size, size))
+            matrix[:n, :n] = self.matrix[:n, :n]
+            points = np.zeros((size, 2))
+            points[:n] = self.points[:n]
+            self.matrix, self.points = matrix, points
+        self.matrix[n, :n] = row
+        self.matrix[:n, n] = row
+        self.points[n] = point
+        self.n = n + 1
+
+    @property
+    def distances(self) -> np.ndarray:
+        return self.matrix[: self.n, : self.n]
+
+    @property
+    def positions(self) -> np.ndarray:
+        return self.points[: self.n]
+
+
+class _Layout:
+    """One projection: ids in order, distances, positions, and the fitted layout.
+
+    The models of the last fit are always the first `n_fit` (a fit takes every model
+    there is). `mds` is fitted on their distances; `to_shown` takes its raw
+    coordinates to the coordinates shown (the raw layout aligned onto the previous
+    picture), so out-of-sample points land in the picture the user sees.
+    """
+
+    def __init__(self, name: Projection, method: str) -> None:
+        self.name = name
+        self.method = method
+        self.ids: list[str] = []
+        self.grown = _Grown()
+        self.n_fit = 0
+        self.mds: OutOfSampleMDS | None = None
+        self.to_shown = _Similarity.identity()
+
+    def place(self, row: np.ndarray) -> tuple[float, float] | None:
+        """Out-of-sample position of a model with distances `row` to every embedded
+        one, in the picture shown; None when the layout cannot place it."""
+        if self.mds is None:
+            return None
+        raw = np.asarray(self.mds.transform(row[None, : self.n_fit]), dtype=float)
+        if raw.shape != (1, 2) or not np.all(np.isfinite(raw)):
+            return None
+        x, y = self.to_shown(raw)[0]
+        return float(x), float(y)
+
+    def fit(self) -> np.ndarray:
+        """Fit the layout on every model so far, aligned onto the positions shown
+        (the first model of all sits at the origin). Returns the new positions."""
+        from distances import OutOfSampleMDS
+
+        n = self.grown.n
+        if n == 1:
+            self.mds, self.n_fit = None, 1
+            self.to_shown = _Similarity.identity()
+            return np.zeros((1, 2))
+        mds = OutOfSampleMDS(n_components=2, method=self.method).fit(self.grown.distances)
+        raw = np.asarray(mds.embedding_, dtype=float)
+        old = self.grown.positions[: n - 1]
+        shown = _aligned(raw, old)
+        self.mds, self.n_fit = mds, n
+        self.to_shown = _Similarity.between(raw, shown)
+        return shown
+
+    def restore_fit(self, n_fit: int, shown: np.ndarray) -> None:
+        """Rebuild the fitted state of a recorded layout of the first `n_fit` models
+        shown at `shown`: the MDS of their recorded distances (no distance is
+        computed) and the similarity from its raw coordinates to the recorded ones."""
+        from distances import OutOfSampleMDS
+
+        self.n_fit = n_fit
+        if n_fit < 2:
+            self.mds, self.to_shown = None, _Similarity.identity()
+            return
+        distances = self.grown.matrix[:n_fit, :n_fit]
+        self.mds = OutOfSampleMDS(n_components=2, method=self.method).fit(distances)
+        raw = np.asarray(self.mds.embedding_, dtype=float)
+        self.to_shown = _Similarity.between(raw, shown)
+
+
+def _aligned(raw: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """`raw` (a fresh layout: the old points first, then the new ones) moved by the
+    Procrustes similarity that best takes its old points onto `old` (where they are
+    shown), so the picture does not jump."""
+    from distances import align
+
+    if len(old) == 0:
+        return raw
+    return np.asarray(align(raw, old), dtype=float)
+
+
+class Embedder:
+    """Embeds finished models into the structure and prediction projections.
+
+    ``add(model_id, arch, predictions)`` computes the new model's rows (one
+    `otmann_matrix` call of 1 × n, one `prediction_matrix` row), places it by
+    out-of-sample MDS and applies the drift rule of the module docstring. Not
+    thread-safe: the one process that owns the store calls it.
+    """
+
+    def __init__(
+        self,
+        *,
+        struct_coef: float = STRUCT_COEF,
+        normalize: bool = STRUCTURE_NORMALIZE,
+        first_fits: int = FIRST_FITS,
+        growth: float = GROWTH,
+        method: Literal["classical", "smacof"] = "classical",
+    ) -> None:
+        if first_fits < 1:
+            raise EmbeddingError(f"first_fits must be >= 1, got {first_fits}")
+        if not growth > 0 or not math.isfinite(growth):
+            raise EmbeddingError(f"growth must be a finite fraction > 0, got {growth}")
+        self.struct_coef = struct_coef
+        self.normalize = normalize
+        self.first_fits = first_fits
+        self.growth = growth
+        self.method = method
+        self._layouts = {name: _Layout(name, method) for name in PROJECTIONS}
+        self._index: dict[str, int] = {}
+        self._graphs: list[LayerGraph] = []
+        self._predictions = np.zeros((0, 0), dtype=np.uint8)  # compact: compared fastest
+        self._n_predictions = 0
+
+    # ---------------------------------------------------------------- reading
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The embedded models, in embedding order."""
+        return tuple(self._layouts["structure"].ids)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self._index
+
+    def positions(self, projection: Projection) -> dict[str, tuple[float, float]]:
+        """Every embedded model's position in `projection`, as shown."""
+        layout = self._layout(projection)
+        points = layout.grown.positions
+        return {m: (float(points[k, 0]), float(points[k, 1])) for k, m in enumerate(layout.ids)}
+
+    def distances(self, projection: Projection) -> np.ndarray:
+        """A copy of `projection`'s distance matrix (rows and columns in `ids` order)."""
+        return self._layout(projection).grown.distances.copy()
+
+    def fitted_count(self, projection: Projection) -> int:
+        """How many models the current layout of `projection` was fitted on."""
+        return self._layout(projection).n_fit
+
+    def refit_due(self, n: int, n_fit: int) -> str | None:
+        """The drift rule: why a layout fitted on `n_fit` models must be recomputed now
+        that there are `n`, or None when it need not be."""
+        if n <= self.first_fits:
+            return (
+                f"model {n} of the first {self.first_fits}: too few for out-of-sample "
+                "placement, every one of them is laid out afresh"
+            )
+        if n - n_fit >= self.growth * n_fit:
+            return (
+                f"{n} models, {n - n_fit} added since the layout of {n_fit} "
+                f"(grown by {(n - n_fit) / n_fit:.0%}, the rule recomputes at "
+                f">= {self.growth:.0%})"
+            )
+        return None
+
+    # ---------------------------------------------------------------- adding
+
+    def add(
+        self, model_id: str, arch: Architecture, predictions: Sequence[int] | np.ndarray
+    ) -> EmbedUpdate:
+        """Embed the finished model `model_id` (its architecture and its test-set
+        predictions) against every embedded model; see the class docstring."""
+        from distances import otmann_matrix, prediction_matrix
+
+        if not isinstance(model_id, str) or not model_id:
+            raise EmbeddingError(f"model id must be a non-empty string, got {model_id!r}")
+        if model_id in self._index:
+            raise EmbeddingError(f"model {model_id} is already embedded")
+        graph = self._graph(model_id, arch)
+        labels = self._labels(model_id, predictions)
+        n = len(self._index)
+        if n:
+            structure = otmann_matrix(
+                [graph], self._graphs, struct_coef=self.struct_coef,
+                normalize=self.normalize, vocabulary="remap",
+            )[0]  # fmt: skip
+            behaviour = prediction_matrix(labels[None, :], self._predictions[:n])[0]
+        else:
+            structure = behaviour = np.zeros(0)
+        rows = {"structure": structure, "predictions": behaviour}
+        placements: list[ModelEmbedded] = []
+        relayouts: list[LayoutRecomputed] = []
+        against = tuple(self._layouts["structure"].ids)
+        for name in PROJECTIONS:
+            layout = self._layouts[name]
+            row = np.asarray(rows[name], dtype=float)
+            point = layout.place(row)
+            reason = self.refit_due(n + 1, layout.n_fit)
+            if point is None and reason is None:
+                reason = f"{n + 1} models: the layout of {layout.n_fit} cannot place a new one"
+            layout.ids.append(model_id)
+            layout.grown.append(row, point or (0.0, 0.0))
+            if reason is not None:
+                shown = layout.fit()
+                layout.grown.points[: n + 1] = shown
+                if point is None:
+                    point = (float(shown[n, 0]), float(shown[n, 1]))
+                if n + 1 > 1:
+                    relayouts.append(
+                        LayoutRecomputed(
+                            projection=name,
+                            positions=_position_map(layout.ids, shown),
+                            reason=reason,
+                        )
+                    )
+            assert point is not None
+            placements.append(
+                ModelEmbedded(
+                    model=model_id,
+                    projection=name,
+                    x=point[0],
+                    y=point[1],
+                    distances=tuple(row.tolist()),
+                    against=against,
+                )
+            )
+        self._remember(model_id, graph, labels)
+        return EmbedUpdate(model_id, tuple(placements), tuple(relayouts))
+
+    # ---------------------------------------------------------------- restoring
+
+    @classmethod
+    def restore(
+        cls,
+        records: Iterable[ModelEmbedded | LayoutRecomputed],
+        archs: Mapping[str, Architecture],
+        predictions: Mapping[str, Sequence[int] | np.ndarray],
+        **settings: object,
+    ) -> Embedder:
+        """An embedder in the state that produced `records` (the "model embedded" and
+        "layout recomputed" records of a session, in log order, both projections
+        interleaved as they came), computing no distance: rows and positions are the
+        recorded ones. `archs` and `predictions` give every embedded model's
+        architecture and test-set predictions, for the models embedded later.
+        `settings` are the constructor's keywords, as the session used them."""
+        self = cls(**settings)  # type: ignore[arg-type]
+        pending: dict[str, dict[Projection, ModelEmbedded]] = {}
+        refits: dict[Projection, LayoutRecomputed | None] = dict.fromkeys(PROJECTIONS)
+        for position, record in enumerate(records):
+            if isinstance(record, ModelEmbedded):
+                self._restore_placement(record, position, pending)
+            elif isinstance(record, LayoutRecomputed):
+                layout = self._layout(record.projection)
+                if set(record.positions) != set(layout.ids):
+                    raise EmbeddingError(
+                        f"record {position}: the {record.projection} layout lists "
+                        f"{len(record.positions)} models, not the {len(layout.ids)} embedded "
+                        "before it"
+                    )
+                layout.grown.points[: len(layout.ids)] = [record.positions[m] for m in layout.ids]
+                refits[record.projection] = record
+            else:
+                raise EmbeddingError(
+                    f"record {position} is a {type(record).__name__}, "
+                    "not a ModelEmbedded or LayoutRecomputed event"
+                )
+        if pending or self._layouts["structure"].ids != self._layouts["predictions"].ids:
+            raise EmbeddingError(
+                "the projections embed different models or orders: "
+                f"{', '.join(sorted(pending)) or 'same models, different order'}"
+            )
+        for model_id in self.ids:
+            if model_id not in archs or model_id not in predictions:
+                raise EmbeddingError(
+                    f"model {model_id} is embedded but its "
+                    f"{'architecture' if model_id not in archs else 'predictions'} are missing"
+                )
+            self._remember(
+                model_id,
+                self._graph(model_id, archs[model_id]),
+                self._labels(model_id, predictions[model_id]),
+            )
+        for name in PROJECTIONS:
+            layout = self._layouts[name]
+            record = refits[name]
+            if record is None:
+                if len(layout.ids) > 1:
+                    raise EmbeddingError(f"{len(layout.ids)} models but no {name} layout recorded")
+                layout.restore_fit(len(layout.ids), layout.grown.positions)
+                continue
+            shown = np.array([record.positions[m] for m in layout.ids[: len(record.positions)]])
+            layout.restore_fit(len(record.positions), shown.reshape(-1, 2))
+        return self
+
+    def _restore_placement(
+        self,
+        record: ModelEmbedded,
+        position: int,
+        pending: dict[str, dict[Projection, ModelEmbedded]],
+    ) -> None:
+        layout = self._layout(record.projection)
+        if record.model in layout.ids:
+            raise EmbeddingError(
+                f"record {position}: model {record.model} embedded twice in {record.projection}"
+            )
+        if tuple(layout.ids) != record.against:
+            raise EmbeddingError(
+                f"record {position}: model {record.model} was embedded against "
+                f"{len(record.against)} models, not the {len(layout.ids)} embedded before it"
+            )
+        if len(record.distances) != len(record.against):
+            raise EmbeddingError(
+                f"record {position}: model {record.model} has {len(record.distances)} "
+                f"distances for {len(record.against)} models"
+            )
+        layout.ids.append(record.model)
+        layout.grown.append(np.asarray(record.distances, dtype=float), (record.x, record.y))
+        seen = pending.setdefault(record.model, {})
+        seen[record.projection] = record
+        if len(seen) == len(PROJECTIONS):
+            del pending[record.model]
+            self._index[record.model] = len(self._index)
+
+    # ---------------------------------------------------------------- helpers
+
+    def _layout(self, projection: str) -> _Layout:
+        try:
+            return self._layouts[projection]  # type: ignore[index]
+        except KeyError:
+            raise EmbeddingError(
+                f"unknown projection {projection!r}: use one of {', '.join(PROJECTIONS)}"
+            ) from None
+
+    def _graph(self, model_id: str, arch: Architecture) -> LayerGraph:
+        if not isinstance(arch, Architecture):
+            raise EmbeddingError(
+                f"model {model_id}: architecture must be an Architecture, got {type(arch).__name__}"
+            )
+        return to_layer_graph(arch, "remap")
+
+    def _labels(self, model_id: str, predictions: Sequence[int] | np.ndarray) -> np.ndarray:
+        labels = np.asarray(predictions)
+        if labels.ndim != 1 or labels.size == 0:
+            raise EmbeddingError(
+                f"model {model_id}: predictions must be a non-empty sequence of labels, "
+                f"got shape {labels.shape}"
+            )
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise EmbeddingError(
+                f"model {model_id}: predictions must be integer labels, got {labels.dtype}"
+            )
+        width = self._predictions.shape[1]
+        if self._n_predictions and labels.size != width:
+            raise EmbeddingError(
+                f"model {model_id}: {labels.size} predictions, but the embedded models "
+                f"have {width} (one per test example)"
+            )
+        return labels
+
+    def _remember(self, model_id: str, graph: LayerGraph, labels: np.ndarray) -> None:
+        if model_id not in self._index:
+            self._index[model_id] = len(self._index)
+        self._graphs.append(graph)
+        n = self._n_predictions
+        dtype = np.promote_types(self._predictions.dtype, _compact(labels))
+        if n == self._predictions.shape[0] or dtype != self._predictions.dtype:
+            grown = np.zeros((max(8, 2 * n), labels.size), dtype=dtype)
+            if n:
+                grown[:n] = self._predictions[:n]
+            self._predictions = grown
+        self._predictions[n] = labels
+        self._n_predictions = n + 1
+
+
+def _compact(labels: np.ndarray) -> np.dtype:
+    """The smallest dtype that holds `labels` (class labels: small and non-negative)."""
+    lo, hi = int(labels.min()), int(labels.max())
+    for dtype in (np.uint8, np.uint16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def _position_map(ids: Sequence[str], points: np.ndarray) -> dict[str, tuple[float, float]]:
+    return {m: (float(points[k, 0]), float(points[k, 1])) for k, m in enumerate(ids)}

@@ -1,0 +1,451 @@
+"""The session service: the one owner of the event store, and the loop of REMAP 5.1.
+
+"These tools spawn new models … that train in the background, which in turn get
+embedded in the model overview … The server maintains a queue of models to train and
+communicates its status after each epoch." The service
+
+- decides every command against the session's folded state and appends the events it
+  yields (`execute`), or raises `CommandError` with nothing appended;
+- hands the head of each session's queue to the ``train_model`` actor, never more than
+  the concurrency limit at once, so that reordering the queue means what it says (a
+  message on the broker could not be reordered any more);
+- records what the workers report (``record_events``), and when a model finishes,
+  embeds it in both learned projections and records "model embedded" (and "layout
+  recomputed" when the drift rule of `nas_core.service.embedding` fires);
+- cancels a queued model at once, and a dispatched one through the cancel flags (the
+  worker records "training cancelled" at its next batch boundary).
+
+Embedded mode (no broker URL): a `StubBroker`, a `TrainerPool` of `processes` 1-thread
+torch processes behind as many in-process worker threads, and one thread that records
+events in order. Scale-out mode (``broker_url="redis://…"``): the same actors on Redis;
+this process only records (``remap worker`` processes train).
+
+On opening a session the service rebuilds its state from the log, and its embedder from
+the recorded rows, computing nothing again; in the embedded mode a model the log shows
+"running" was being trained by a process that is gone, so it is recorded failed (with
+a retry) and trains again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from nas_core.data import load_dataset
+from nas_core.events import (
+    Cancel,
+    Command,
+    CommandError,
+    ConcurrencyError,
+    CreateSession,
+    DrawerChanged,
+    Envelope,
+    EventStore,
+    LayoutRecomputed,
+    ModelCreated,
+    ModelEmbedded,
+    Pending,
+    QueueReordered,
+    Sample,
+    SessionCreated,
+    SessionState,
+    TrainingCancelled,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingQueued,
+    ViewChanged,
+    decide,
+    fold,
+)
+from nas_core.generators import Skipped
+from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
+from nas_core.training import Throughput, TrainJob, WorkerInfo
+
+from .actors import EVENTS_QUEUE, TRAIN_QUEUE, Actors, EventRecord, Runner, Runtime, declare_actors
+from .broker import EmbeddedWorker, make_broker, start_worker
+from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags
+from .embedding import Embedder
+
+__all__ = ["Outcome", "Progress", "SessionService"]
+
+# what re-execution copies from a log: the decisions, not their results
+REEXECUTED = (
+    SessionCreated, ModelCreated, TrainingQueued, QueueReordered, DrawerChanged, ViewChanged,
+    TrainingCancelled,
+)  # fmt: skip
+INTERRUPTED = "interrupted: the process training it stopped before the training ended"
+
+
+class Outcome(msgspec.Struct, frozen=True):
+    """What a command did: the envelopes it appended (none for a retried command, or for
+    a cancel that the worker will record) and the attempts a generator skipped, with
+    their reasons."""
+
+    envelopes: tuple[Envelope, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def seqs(self) -> tuple[int, int] | None:
+        """The first and last seq appended (``None`` when nothing was)."""
+        if not self.envelopes:
+            return None
+        return self.envelopes[0].seq, self.envelopes[-1].seq
+
+
+class Progress(msgspec.Struct, frozen=True):
+    """How far a session's trainings are: models ended (done, failed, cancelled) of
+    all that were queued, how many of them are done and embedded, and how many run."""
+
+    ended: int
+    total: int
+    embedded: int
+    running: int
+
+
+@dataclass
+class _Live:
+    """A session the service has open: its folded state, embedder and throughput, and
+    the models handed to the broker whose training has not ended."""
+
+    state: SessionState
+    embedder: Embedder
+    throughput: Throughput
+    dispatched: set[str] = field(default_factory=set)
+
+
+class SessionService:
+    """Owns `store`; see the module docstring. Use it as a context manager, or `close`."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        data_root: str | Path | None = None,
+        broker_url: str | None = None,
+        processes: int = 2,
+        runner: Runner | None = None,
+        cancel: CancelFlags | None = None,
+    ) -> None:
+        self.store = store
+        self.data_root = None if data_root is None else Path(data_root)
+        self.embedded = broker_url is None
+        self.processes = processes
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._live_sessions: dict[str, _Live] = {}
+        self._datasets: dict[DataSpec, DatasetInfo] = {}
+        self._pool = None
+        self._workers: list[EmbeddedWorker] = []
+        if cancel is None:
+            cancel = MemoryCancelFlags() if self.embedded else RedisCancelFlags.from_url(broker_url)
+        if self.embedded and runner is None:
+            from nas_core.training import TrainerPool
+
+            runner = self._pool = TrainerPool(processes, data_root=self.data_root)
+        self.broker = make_broker(broker_url)
+        self.actors: Actors = declare_actors(
+            self.broker, Runtime(runner=runner if self.embedded else None, cancel=cancel,
+                                 record=self._record)
+        )  # fmt: skip
+        self._workers.append(start_worker(self.broker, {EVENTS_QUEUE}, 1))
+        if self.embedded:
+            self._workers.append(start_worker(self.broker, {TRAIN_QUEUE}, processes))
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        """Stop the workers (trainings in progress are cancelled) and the pool."""
+        with self._lock:
+            for session, live in self._live_sessions.items():
+                for model in live.dispatched:
+                    self.actors.cancel(session, model)
+        for worker in reversed(self._workers):  # the trainers first: they send events
+            worker.stop(timeout_s=60)
+        self._workers.clear()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> SessionService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- reading
+
+    def state(self, session: str) -> SessionState:
+        """The session's current state (the fold of its whole log)."""
+        with self._lock:
+            return self._open(session).state
+
+    def trainers(self) -> tuple[WorkerInfo, ...]:
+        """The trainer processes of the embedded mode (pid, the model each trains)."""
+        return () if self._pool is None else self._pool.workers
+
+    def progress(self, session: str) -> Progress:
+        with self._lock:
+            return _progress(self._open(session))
+
+    # ----------------------------------------------------------------- commands
+
+    def create_session(
+        self,
+        name: str,
+        data: DataSpec | None = None,
+        settings: Settings | None = None,
+        *,
+        session: str | None = None,
+        command_id: str | None = None,
+    ) -> str:
+        """Create a session (loading its data set once to record what it is) and
+        return its id. With the same `session` id and `command_id` a second call is a
+        no-op that returns the same id."""
+        command = CreateSession(
+            id=command_id, name=name, data=data or DataSpec(), settings=settings or Settings()
+        )
+        session = session or uuid.uuid4().hex[:12]
+        self.execute(session, command)
+        return session
+
+    def execute(self, session: str, command: Command) -> Outcome:
+        """Decide `command` against the session's state and append its events in one
+        transaction; raises `CommandError` (nothing appended) when it does not apply."""
+        with self._lock:
+            live = self._open(session, creating=isinstance(command, CreateSession))
+            dataset = self._dataset(command.data) if isinstance(command, CreateSession) else None
+            for _ in range(3):  # another writer may have appended meanwhile: decide again
+                decision = decide(
+                    live.state, command, dataset=dataset, estimate=self._estimator(live)
+                )
+                if isinstance(command, Cancel) and command.model in live.dispatched:
+                    # validated above; the worker records the cancel when it stops
+                    self.actors.cancel(session, command.model)
+                    return Outcome(())
+                try:
+                    new = self._append(session, live, decision.events)
+                except ConcurrencyError:
+                    live = self._reload(session)
+                    continue
+                self._pump(session, live)
+                return Outcome(tuple(new), decision.skipped)
+            raise CommandError("$", f"session {session} is being changed by another writer")
+
+    def start(self, session: str, models: int = 100, *, seed: int = 0) -> Outcome:
+        """The ready-made start (paper 5.2): sample `models` models with `seed` and
+        queue them. Idempotent: resuming a session does not sample twice."""
+        return self.execute(session, Sample(id=f"start-{seed}-{models}", count=models, seed=seed))
+
+    def reexecute(self, envelopes: Sequence[Envelope], *, session: str | None = None) -> str:
+        """Re-execute a session's log (e.g. an imported ``.remap.jsonl``) as a new
+        session: its decisions — the session's settings and data split, every model
+        created with its training seed, queue orders, drawer and view — are recorded
+        again, and every model trains again; results, embeddings and layouts are not
+        copied but produced anew, so on the CPU they come out identical (training is
+        deterministic for a seed). A model cancelled while it trained trains fully."""
+        decisions = [
+            Pending(e.id, e.event)
+            for e in envelopes
+            if isinstance(e.event, REEXECUTED)
+            and not (isinstance(e.event, TrainingCancelled) and e.event.was_running)
+        ]
+        if not decisions or not isinstance(decisions[0].event, SessionCreated):
+            raise CommandError("$[0]", 'a session log starts with its "session created" event')
+        session = session or uuid.uuid4().hex[:12]
+        with self._lock:
+            live = self._open(session, creating=True)
+            if live.state.created:
+                raise CommandError("$.session", f"session {session!r} exists already")
+            self._append(session, live, decisions)
+            self._pump(session, live)
+        return session
+
+    def wait_idle(
+        self,
+        session: str,
+        timeout_s: float | None = None,
+        on_progress: Callable[[Progress], object] | None = None,
+    ) -> SessionState:
+        """Block until no model of the session is queued or training and every done
+        model is embedded; `on_progress` sees each change. Raises TimeoutError."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        last = None
+        with self._changed:
+            while True:
+                live = self._open(session)
+                progress = _progress(live)
+                if on_progress is not None and progress != last:
+                    on_progress(progress)
+                    last = progress
+                if _idle(live):
+                    return live.state
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise TimeoutError(
+                        f"session {session} still busy after {timeout_s} s: {progress}"
+                    )
+                self._changed.wait(0.5 if left is None else min(0.5, left))
+
+    # ----------------------------------------------------------------- internals
+
+    def _dataset(self, spec: DataSpec) -> DatasetInfo:
+        if spec not in self._datasets:
+            self._datasets[spec] = load_dataset(spec, root=self.data_root).info()
+        return self._datasets[spec]
+
+    def _open(self, session: str, *, creating: bool = False) -> _Live:
+        live = self._live_sessions.get(session)
+        if live is None:
+            live = self._reload(session)
+            if not live.state.created and not creating:
+                raise CommandError("$.session", f"no session {session!r} in this store")
+            self._recover(session, live)
+        return live
+
+    def _reload(self, session: str) -> _Live:
+        envelopes = self.store.read(session)
+        state = fold(envelopes)
+        records = [
+            e.event for e in envelopes if isinstance(e.event, ModelEmbedded | LayoutRecomputed)
+        ]
+        done = [m for m in state.models.values() if m.result is not None]
+        embedder = Embedder.restore(
+            records,
+            {m.id: m.arch for m in done},
+            {m.id: m.result.predictions for m in done},  # type: ignore[union-attr]
+        )
+        throughput = Throughput()
+        for m in done:
+            throughput = _observe(throughput, state, m.flops, m.result)
+        old = self._live_sessions.get(session)
+        live = _Live(state, embedder, throughput, old.dispatched if old else set())
+        self._live_sessions[session] = live
+        return live
+
+    def _recover(self, session: str, live: _Live) -> None:
+        """Make an opened session whole: models left "running" by a process that is
+        gone train again (embedded mode only: in the scale-out mode a remote worker may
+        still be at it), and a done model that was not embedded is embedded now."""
+        if self.embedded:
+            orphans = [m for m in live.state.models.values() if m.status == "running"]
+            pending = [
+                Pending(
+                    f"{m.id}:{m.attempts}:interrupted",
+                    TrainingFailed(m.id, m.attempts, INTERRUPTED, will_retry=True),
+                )
+                for m in orphans
+                if m.id not in live.dispatched
+            ]
+            if pending:
+                self._append(session, live, pending)
+        for m in list(live.state.models.values()):
+            if m.status == "done" and m.id not in live.embedder:
+                self._embed(session, live, m.id)
+        self._pump(session, live)
+
+    def _append(self, session: str, live: _Live, pending: Sequence[Pending]) -> list[Envelope]:
+        if not pending:
+            return []
+        stored = self.store.append(session, pending, expected_seq=live.state.last_seq)
+        new = [e for e in stored if e.seq > live.state.last_seq]  # retries return old ones
+        if new:
+            live.state = fold(new, live.state)
+            self._changed.notify_all()
+        return new
+
+    def _estimator(self, live: _Live) -> Callable[[int, TrainConfig], float | None]:
+        split = live.state.split
+        n_train = 0 if split is None else split.train
+
+        def estimate(flops: int, config: TrainConfig) -> float | None:
+            return live.throughput.estimate_seconds(flops, n_train, config.epochs)
+
+        return estimate
+
+    def _pump(self, session: str, live: _Live) -> None:
+        """Hand queued models to the broker, head first, up to the concurrency limit."""
+        state = live.state
+        if state.settings is None:
+            return
+        limit = state.settings.concurrency
+        if self.embedded:
+            limit = min(limit, self.processes)
+        for model in state.queue:
+            if len(live.dispatched) >= limit:
+                break
+            if model in live.dispatched:
+                continue
+            m = state.models[model]
+            assert m.config is not None
+            assert m.seed is not None
+            job = TrainJob(
+                model_id=model,
+                arch=m.arch,
+                config=m.config,
+                seed=m.seed,
+                data=state.data or DataSpec(),
+                data_root=None if self.data_root is None else str(self.data_root),
+            )
+            live.dispatched.add(model)
+            self.actors.enqueue(session, job, attempt=m.attempts + 1)
+
+    def _record(self, record: EventRecord) -> None:
+        """``record_events``: append a worker's event, then embed, then dispatch."""
+        with self._lock:
+            live = self._open(record.session)
+            new = self._append(record.session, live, [Pending(record.id, record.event)])
+            event = record.event
+            model = getattr(event, "model", None)
+            ended = isinstance(event, TrainingFinished | TrainingCancelled) or (
+                isinstance(event, TrainingFailed) and not event.will_retry
+            )
+            if ended and model is not None:
+                live.dispatched.discard(model)
+            if new and isinstance(event, TrainingFinished):
+                m = live.state.models.get(event.model)
+                if m is not None and m.status == "done":
+                    live.throughput = _observe(live.throughput, live.state, m.flops, m.result)
+                    self._embed(record.session, live, event.model)
+            self._pump(record.session, live)
+
+    def _embed(self, session: str, live: _Live, model: str) -> None:
+        m = live.state.models[model]
+        assert m.result is not None
+        update = live.embedder.add(model, m.arch, m.result.predictions)
+        pending = [
+            Pending(f"{model}:embedded:{e.projection}", e) for e in update.placements
+        ] + [
+            Pending(f"{model}:layout:{e.projection}", e) for e in update.relayouts
+        ]  # fmt: skip
+        self._append(session, live, pending)
+
+
+def _observe(throughput: Throughput, state: SessionState, flops: int, result) -> Throughput:
+    n_train = 0 if state.split is None else state.split.train
+    if not n_train or result.epochs < 1:
+        return throughput
+    return throughput.observe(flops, n_train, result.epochs, result.wall_s)
+
+
+def _progress(live: _Live) -> Progress:
+    models = live.state.models.values()
+    total = sum(1 for m in models if m.status != "created")
+    ended = sum(1 for m in models if m.status in ("done", "failed", "cancelled"))
+    running = sum(1 for m in models if m.status == "running")
+    return Progress(ended=ended, total=total, embedded=len(live.embedder), running=running)
+
+
+def _idle(live: _Live) -> bool:
+    state = live.state
+    if state.queue or live.dispatched:
+        return False
+    return all(
+        m.status not in ("queued", "running") and (m.status != "done" or m.id in live.embedder)
+        for m in state.models.values()
+    )

@@ -1,0 +1,55 @@
+"""The errors of training: a cancelled run, a failed one, a worker process that died.
+
+All derive from `TrainingError` (a `NasCoreError`). They pickle faithfully, so that
+they can cross process boundaries (Dramatiq, multiprocessing) unchanged.
+"""
+
+from __future__ import annotations
+
+from nas_core.errors import NasCoreError
+
+__all__ = ["TrainingCancelled", "TrainingError", "TrainingFailed", "WorkerDied"]
+
+
+class TrainingError(NasCoreError):
+    """Base class of the training errors; raised as itself when a training request
+    cannot start (e.g. the architecture's input does not match the data set)."""
+
+
+class TrainingCancelled(TrainingError):
+    """The run was asked to stop and stopped at a batch boundary after ``epochs``
+    complete epochs."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+        super().__init__(f"training cancelled after {epochs} complete epoch(s)")
+
+    def __reduce__(self):
+        return (TrainingCancelled, (self.epochs,))
+
+
+class TrainingFailed(TrainingError):
+    """The training raised inside a worker process. ``reason`` is ``"Kind: message"``
+    of the exception there; ``details`` its traceback text."""
+
+    def __init__(self, reason: str, details: str = "") -> None:
+        self.reason = reason
+        self.details = details
+        super().__init__(reason)
+
+    def __reduce__(self):
+        return (TrainingFailed, (self.reason, self.details))
+
+
+class WorkerDied(TrainingError):
+    """The worker process training the model ended without an answer (killed, out of
+    memory, crashed); ``reason`` says how (its exit code or signal). The pool has
+    already replaced it, so the job may be retried."""
+
+    def __init__(self, reason: str, exitcode: int | None = None) -> None:
+        self.reason = reason
+        self.exitcode = exitcode
+        super().__init__(reason)
+
+    def __reduce__(self):
+        return (WorkerDied, (self.reason, self.exitcode))

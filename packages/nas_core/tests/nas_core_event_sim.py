@@ -1,0 +1,275 @@
+"""A session driven by commands and simulated system events, for the event-log tests.
+
+`Sim` applies real commands through `decide` and plays the training and embedding
+side the way the service will (deterministic event ids, attempts, curves, results,
+distance rows, layouts), so that the fold, the store and session files are tested on
+logs that look like real ones. `actions` is a hypothesis strategy of action lists that
+`Sim.play` interprets against the current state, so every generated log is valid.
+"""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import strategies as st
+
+from nas_core.arch import ReLU
+from nas_core.events import (
+    VERSIONS,
+    Ablate,
+    Cancel,
+    ChangeView,
+    CommandError,
+    ConcurrencyError,
+    CreateSession,
+    DrawerAdd,
+    DrawerChanged,
+    DrawerRemove,
+    Enqueue,
+    Envelope,
+    EpochCompleted,
+    EventStore,
+    Handcraft,
+    LayoutRecomputed,
+    ModelEmbedded,
+    Pending,
+    Reorder,
+    Sample,
+    SessionState,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingStarted,
+    Vary,
+    decide,
+    event_kind,
+    fold,
+)
+from nas_core.generators import Insert, Reparam
+from nas_core.specs import DatasetInfo, EpochMetrics, Settings, TrainConfig, TrainResult
+
+DIGITS = DatasetInfo(
+    n_train=1222,
+    n_val=215,
+    n_test=12,
+    input_shape=(1, 8, 8),
+    class_names=tuple(str(i) for i in range(10)),
+    digest="0" * 64,
+)
+SETTINGS = Settings(train=TrainConfig(epochs=3))
+AT = "2025-01-31T12:34:56.789Z"
+
+ACTIONS = (
+    "sample", "ablate", "vary", "handcraft", "enqueue", "reorder", "cancel", "drawer_add",
+    "drawer_remove", "view", "start", "epoch", "finish", "fail", "embed", "layout", "stale",
+)  # fmt: skip
+
+# training and embedding are drawn more often than the commands, as in a real session;
+# every list starts by sampling a few models so that the rest has something to act on
+_WEIGHTED = (*ACTIONS, "start", "start", "epoch", "epoch", "epoch", "finish", "embed")
+actions = st.builds(
+    lambda seed, rest: [("sample", seed), *rest],
+    st.integers(0, 2**16),
+    st.lists(
+        st.tuples(st.sampled_from(_WEIGHTED), st.integers(0, 2**16)), min_size=10, max_size=60
+    ),
+)
+
+
+def envelope(seq: int, p: Pending, session: str = "s1") -> Envelope:
+    kind = event_kind(p.event)
+    return Envelope(seq, p.id, p.at or AT, session, VERSIONS[kind], p.event)
+
+
+class Sim:
+    """A session in memory, or in `store` when one is given (then every event is
+    appended there with ``expected_seq``)."""
+
+    def __init__(self, store=None, session: str = "s1", name: str = "sim") -> None:
+        self.store = store
+        self.session = session
+        self.state = SessionState()
+        self.envelopes: list[Envelope] = []
+        self.command(CreateSession(name=name, settings=SETTINGS))
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def append(self, pending: list[Pending]) -> list[Envelope]:
+        if self.store is not None:
+            envs = self.store.append(self.session, pending, expected_seq=self.state.last_seq)
+        else:
+            seen = {e.id for e in self.envelopes}
+            envs = []
+            for p in pending:
+                if p.id not in seen:
+                    envs.append(envelope(self.state.last_seq + len(envs) + 1, p, self.session))
+                    seen.add(p.id)
+        new = [e for e in envs if e.seq > self.state.last_seq]
+        self.envelopes.extend(new)
+        self.state = fold(new, self.state)
+        return envs
+
+    def command(self, command, **kwargs) -> list[Envelope]:
+        decision = decide(self.state, command, dataset=DIGITS, **kwargs)
+        return self.append(list(decision.events))
+
+    def try_command(self, command) -> list[Envelope]:
+        try:
+            return self.command(command)
+        except CommandError:
+            return []
+
+    # --- the system side ----------------------------------------------------------------
+
+    def _models(self, status: str) -> list[str]:
+        return [m for m, s in self.state.models.items() if s.status == status]
+
+    def start(self, model: str, worker: str = "w1") -> None:
+        attempt = self.state.models[model].attempts + 1
+        event = TrainingStarted(model, attempt, worker)
+        self.append([Pending(f"{model}:{attempt}:started", event)])
+
+    def epoch(self, model: str, rnd: random.Random) -> None:
+        m = self.state.models[model]
+        n = len(m.curve) + 1
+        metrics = EpochMetrics(
+            n, rnd.random(), rnd.random(), rnd.random(), rnd.random(), rnd.random(), 0.001
+        )
+        event = EpochCompleted(model, m.attempts, metrics)
+        self.append([Pending(f"{model}:{m.attempts}:epoch:{n}", event)])
+
+    def finish(self, model: str, rnd: random.Random) -> None:
+        m = self.state.models[model]
+        n_test, classes = DIGITS.n_test, len(DIGITS.class_names)
+        result = TrainResult(
+            epochs=len(m.curve),
+            best_epoch=max(1, len(m.curve)),
+            stopped_early=False,
+            test_loss=rnd.random(),
+            test_acc=rnd.random(),
+            per_class_acc=tuple(rnd.random() for _ in range(classes)),
+            confusion=tuple(
+                tuple(rnd.randrange(5) for _ in range(classes)) for _ in range(classes)
+            ),
+            predictions=tuple(rnd.randrange(classes) for _ in range(n_test)),
+            params=m.params,
+            flops=m.flops,
+            forward_ms=rnd.random(),
+            backward_ms=rnd.random(),
+            wall_s=rnd.random(),
+            device="cpu",
+        )
+        event = TrainingFinished(model, m.attempts, result)
+        self.append([Pending(f"{model}:{m.attempts}:finished", event)])
+
+    def fail(self, model: str, retry: bool) -> None:
+        m = self.state.models[model]
+        event = TrainingFailed(model, m.attempts, "worker died", retry)
+        self.append([Pending(f"{model}:{m.attempts}:failed", event)])
+
+    def embed(self, model: str, rnd: random.Random) -> None:
+        pending = []
+        for projection in ("structure", "predictions"):
+            against = tuple(self.state.embeddings.get(projection, {}))
+            event = ModelEmbedded(
+                model, projection, rnd.uniform(-1, 1), rnd.uniform(-1, 1),
+                tuple(rnd.random() for _ in against), against,
+            )  # fmt: skip
+            pending.append(Pending(f"{model}:embedded:{projection}", event))
+        self.append(pending)
+
+    def layout(self, rnd: random.Random, k: int) -> None:
+        projection = rnd.choice(["structure", "predictions"])
+        placed = self.state.embeddings.get(projection, {})
+        positions = {m: (rnd.uniform(-1, 1), rnd.uniform(-1, 1)) for m in placed}
+        event = LayoutRecomputed(projection, positions, f"grew to {len(placed)} models")
+        self.append([Pending(f"layout:{projection}:{k}", event)])
+
+    # --- interpreting an action list ------------------------------------------------------
+
+    def play(self, steps: list[tuple[str, int]]) -> None:
+        for k, (action, n) in enumerate(steps):
+            self.act(action, n, k)
+
+    def act(self, action: str, n: int, k: int) -> None:
+        rnd = random.Random(n)
+        models = list(self.state.models)
+        pick = models[n % len(models)] if models else None
+        queue = list(self.state.queue)
+        running = self._models("running")
+        if action == "sample":
+            self.try_command(Sample(count=1 + n % 3, seed=n, id=f"k{k}"))
+        elif action == "ablate" and pick:
+            layers = len(self.state.models[pick].arch.layers)
+            indices = tuple(sorted({n % layers, (n // 7) % layers}))
+            self.try_command(Ablate(model=pick, indices=indices))
+        elif action == "vary" and pick:
+            self.try_command(Vary(model=pick, count=1 + n % 2, seed=n, max_changes=1 + n % 2))
+        elif action == "handcraft" and pick:
+            arch = self.state.models[pick].arch
+            if n % 2:
+                edits = (Insert(index=0, layer=ReLU()),)
+            else:
+                conv = next((i for i, x in enumerate(arch.layers) if hasattr(x, "filters")), None)
+                if conv is None:
+                    return
+                edits = (Reparam(index=conv, params={"filters": 8 + n % 50}),)
+            self.try_command(Handcraft(model=pick, edits=edits))
+        elif action == "enqueue" and pick:
+            self.try_command(Enqueue(models=(pick,)))
+        elif action == "reorder" and queue:
+            rnd.shuffle(queue)
+            self.try_command(Reorder(order=tuple(queue)))
+        elif action == "cancel" and (queue or running):
+            self.try_command(Cancel(model=rnd.choice(queue + running)))
+        elif action == "drawer_add" and pick and pick not in self.state.drawer:
+            self.try_command(DrawerAdd(models=(pick,)))
+        elif action == "drawer_remove" and self.state.drawer:
+            self.try_command(DrawerRemove(models=(rnd.choice(self.state.drawer),)))
+        elif action == "view":
+            projection = rnd.choice(["accuracy", "structure", "predictions", "search"])
+            chosen = None if n % 3 == 0 else n % 10
+            self.try_command(ChangeView(projection=projection, selected_class=chosen))
+        elif action == "start" and queue:
+            self.start(queue[0])
+        elif action == "epoch" and running:
+            self.epoch(running[n % len(running)], rnd)
+        elif action == "finish" and running:
+            self.finish(running[n % len(running)], rnd)
+        elif action == "fail" and running:
+            self.fail(running[n % len(running)], retry=bool(n % 2))
+        elif action == "embed":
+            placed = self.state.embeddings.get("structure", {})
+            done = [m for m in self._models("done") if m not in placed]
+            if done:
+                self.embed(done[0], rnd)
+        elif action == "layout":
+            self.layout(rnd, k)
+        elif action == "stale" and pick:
+            # a redelivered or late system event: must change nothing it should not
+            m = self.state.models[pick]
+            attempt = max(1, m.attempts)
+            metrics = EpochMetrics(99, 0.5, 0.5, 0.5, 0.5, 0.1, 0.001)
+            self.append([Pending(f"stale:{k}", EpochCompleted(pick, attempt + 1, metrics))])
+
+
+def process_writer(path: str, name: str, count: int, queue, go) -> None:
+    """Append `count` events to session "s" of the store at `path`, half of them with
+    optimistic concurrency, each one twice (the second a no-op); put the number of
+    conflicts met on `queue`. Starts when the other writers reach the barrier `go`; run
+    in a child process by the concurrency test."""
+    conflicts = 0
+    with EventStore(path, synchronous="NORMAL") as store:
+        go.wait(30)  # a barrier: both processes start appending together
+        for k in range(count):
+            event = [Pending(f"{name}:{k}", DrawerChanged(added=(name,)))]
+            if k % 2:
+                while True:
+                    try:
+                        store.append("s", event, expected_seq=store.last_seq("s"))
+                        break
+                    except ConcurrencyError:
+                        conflicts += 1
+            else:
+                store.append("s", event)
+            store.append("s", event)  # a redelivery: must be a no-op
+    queue.put(conflicts)
