@@ -190,3 +190,18 @@ def test_build_module_is_what_trains(data: Dataset) -> None:
         sum(p.numel() for p in build_module(CNN).parameters())
         == train(CNN, data, TrainConfig(epochs=1), seed=0).params
     )
+
+
+def test_a_diverged_epoch_is_named_not_recorded() -> None:
+    from nas_core.specs import EpochMetrics
+    from nas_core.training.loop import divergence
+
+    fine = EpochMetrics(
+        epoch=3, train_loss=0.5, train_acc=0.8, val_loss=0.6, val_acc=0.7, seconds=0.1, lr=1e-3
+    )
+    assert divergence(fine) is None
+    nan = msgspec.structs.replace(fine, train_loss=float("nan"), val_loss=float("inf"))
+    assert divergence(nan) == (
+        "diverged in epoch 3: train loss nan, validation loss inf "
+        "(a lower learning rate than 0.001 may help)"
+    )

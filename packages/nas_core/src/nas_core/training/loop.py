@@ -9,6 +9,7 @@ best weights; the test set is only used once, at the end, on the weights kept.
 
 from __future__ import annotations
 
+import math
 import statistics
 import threading
 import time
@@ -194,6 +195,8 @@ def train(
             model, t, config, order, dev, on_epoch, should_stop
         )
     test_loss, test_acc, pred = _evaluate(model, t.x_test, t.y_test)
+    if not math.isfinite(test_loss):
+        raise TrainingError(f"diverged: the test loss is {test_loss}")
     predictions = pred.cpu().numpy()
     confusion = confusion_matrix(data.y_test, predictions, data.classes)
     forward_ms, backward_ms = timer.ms()
@@ -212,6 +215,19 @@ def train(
         backward_ms=backward_ms,
         wall_s=time.perf_counter() - started,
         device=str(dev),
+    )
+
+
+def divergence(metrics: EpochMetrics) -> str | None:
+    """Why an epoch's metrics show a diverged training (a loss that is NaN or
+    infinite), or ``None``."""
+    losses = {"train loss": metrics.train_loss, "validation loss": metrics.val_loss}
+    bad = [f"{name} {value}" for name, value in losses.items() if not math.isfinite(value)]
+    if not bad:
+        return None
+    return (
+        f"diverged in epoch {metrics.epoch}: {', '.join(bad)} "
+        f"(a lower learning rate than {metrics.lr:g} may help)"
     )
 
 
@@ -280,6 +296,9 @@ def _fit(
             seconds=time.perf_counter() - began,
             lr=lr,
         )
+        problem = divergence(metrics)
+        if problem is not None:  # NaN/inf cannot be recorded (JSON) nor trained on further
+            raise TrainingError(problem)
         history.append(metrics)
         if config.patience is not None:
             if best_state is None or val_loss < best_loss:
