@@ -130,6 +130,10 @@ def test_size_caps() -> None:
     with pytest.raises(ArchitectureError, match=r"^5 layers exceed the depth cap of 4$") as info:
         validate(a, Limits(max_depth=4))
     assert info.value.index is None
+    flops = count_flops(a)
+    validate(a, Limits(max_flops=flops))
+    with pytest.raises(ArchitectureError, match=rf"^{flops:,} FLOPs per example exceed the cap"):
+        validate(a, Limits(max_flops=flops - 1))
 
 
 @pytest.mark.parametrize(

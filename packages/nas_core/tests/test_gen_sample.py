@@ -162,7 +162,11 @@ def test_the_smallest_model_is_flatten_and_classifier() -> None:
     assert only.layers == (Flatten(), Dense(2))
 
 
-KNOWN_REJECTIONS = ("over the parameter cap of", "duplicate of an existing model")
+KNOWN_REJECTIONS = (
+    "over the parameter cap of",
+    "over the FLOPs cap of",
+    "duplicate of an existing model",
+)
 
 
 @settings(max_examples=60, deadline=None)

@@ -140,8 +140,16 @@ class Architecture(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=F
 
 
 class Limits(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
-    """The size cap of a session: at most ``max_params`` parameters and ``max_depth``
-    layers (every entry of ``layers`` counts, flatten and activations included)."""
+    """The size cap of a session: at most ``max_params`` parameters, ``max_depth``
+    layers (every entry of ``layers`` counts, flatten and activations included) and
+    ``max_flops`` FLOPs per example (one forward pass, see `count_flops`).
+
+    The FLOPs cap is ours, not the original REMAP's: REMAP looks for models small
+    enough for a phone, and on small inputs the parameter cap alone lets through
+    models that cost a hundred times the median's compute (a 7×7 conv from 128 to 128
+    channels on 8×8 digits is 100 MFLOPs and under 1 M parameters), which would
+    dominate every batch of trainings while no better than far cheaper models."""
 
     max_params: PositiveInt = 1_000_000
     max_depth: PositiveInt = 32
+    max_flops: PositiveInt = 20_000_000

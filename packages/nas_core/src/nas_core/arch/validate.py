@@ -60,6 +60,11 @@ def validate(arch: Architecture, limits: Limits | None = None) -> list[LayerInfo
         raise ArchitectureError(
             None, f"{params:,} parameters exceed the cap of {limits.max_params:,}"
         )
+    flops = sum(info.flops for info in infos)
+    if flops > limits.max_flops:
+        raise ArchitectureError(
+            None, f"{flops:,} FLOPs per example exceed the cap of {limits.max_flops:,}"
+        )
     return infos
 
 

@@ -12,9 +12,10 @@ the classifier. Rules on top of the table, all explicit:
 - **depth**: a kind is a candidate only if the model can still end within
   ``limits.max_depth`` layers (flatten and classifier included); when nothing else
   fits, the classifier is drawn;
-- **size**: a model over ``limits.max_params`` is rejected (as soon as its running
-  count passes the cap) and the next attempt starts, as the original REMAP resampled
-  models over 1 M parameters; so is a duplicate of an existing or earlier model.
+- **size**: a model over ``limits.max_params`` or ``limits.max_flops`` is rejected (as
+  soon as its running count passes the cap) and the next attempt starts, as the
+  original REMAP resampled models over 1 M parameters; so is a duplicate of an
+  existing or earlier model.
 
 Candidates that a rule removes leave the others' weights as they are (renormalised).
 Attempts draw from one stream in order, so the first k of ``count=n`` samples are the
@@ -45,12 +46,13 @@ def _one(
     shape: tuple[int, ...] = inp.shape
     flat_by: str | None = None
     prev = "start"
-    params = 0
+    params = flops = 0
 
     def add(layer: object) -> None:
-        nonlocal shape, flat_by, params
-        shape, flat_by, p, _ = step(len(layers), layer, shape, flat_by)
+        nonlocal shape, flat_by, params, flops
+        shape, flat_by, p, f = step(len(layers), layer, shape, flat_by)
         params += p
+        flops += f
         layers.append(layer)
 
     while True:
@@ -75,6 +77,10 @@ def _one(
             return layers, (
                 f"over the parameter cap of {limits.max_params:,} "
                 f"({params:,} at layer {len(layers) - 1})"
+            )
+        if flops > limits.max_flops:
+            return layers, (
+                f"over the FLOPs cap of {limits.max_flops:,} ({flops:,} at layer {len(layers) - 1})"
             )
         if kind == "classifier":
             return layers, None
