@@ -10,7 +10,7 @@ PACKAGES := $(sort $(patsubst %/pyproject.toml,%,$(wildcard packages/*/pyproject
 STAMP := $(VENV)/.installed
 OUT := out
 
-.PHONY: demo test lint bench setup clean
+.PHONY: demo gallery test lint bench setup clean
 
 $(STAMP): requirements-dev.txt $(wildcard packages/*/pyproject.toml) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ $(STAMP): requirements-dev.txt $(wildcard packages/*/pyproject.toml) Makefile
 
 setup: $(STAMP)
 
+# Start REMAP on the embedded default (digits, 100 models x 10 epochs, trained in the
+# background) and print its URL; Ctrl-C stops it, and a second run resumes the session.
 demo: $(STAMP)
+	$(BIN)/remap demo --data-dir $(OUT)/data
+
+gallery: $(STAMP)
 	$(BIN)/snacs gallery -o $(OUT)/gallery
 
 lint: $(STAMP)

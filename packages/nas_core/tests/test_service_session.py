@@ -216,6 +216,21 @@ def test_reopening_a_store_retrains_what_a_dead_process_left_running(tmp_path) -
     store.close()
 
 
+def test_a_retried_command_is_harmless(store) -> None:
+    with SessionService(store, processes=1) as service:
+        session = service.create_session("retry", DATA, settings(), session="s1", command_id="c")
+        again = service.create_session("retry", DATA, settings(), session="s1", command_id="c")
+        assert again == session
+        service.start(session, models=2, seed=1)
+        model = service.state(session).queue[-1]
+        first = service.execute(session, Cancel(id="x", model=model))
+        assert len(first.envelopes) == 1
+        before = store.last_seq(session)
+        assert service.execute(session, Cancel(id="x", model=model)).envelopes == ()
+        assert store.last_seq(session) == before
+        service.wait_idle(session, timeout_s=60)
+
+
 def test_unknown_session_and_bad_commands_append_nothing(store) -> None:
     with SessionService(store, processes=1) as service:
         with pytest.raises(CommandError, match="no session"):

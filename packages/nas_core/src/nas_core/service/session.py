@@ -216,8 +216,11 @@ class SessionService:
 
     def execute(self, session: str, command: Command) -> Outcome:
         """Decide `command` against the session's state and append its events in one
-        transaction; raises `CommandError` (nothing appended) when it does not apply."""
+        transaction; raises `CommandError` (nothing appended) when it does not apply.
+        A command whose client-chosen `id` was applied before appends nothing again."""
         with self._lock:
+            if command.id is not None and self.store.find(session, f"{command.id}:0"):
+                return Outcome(())  # a retry of a command that was applied: harmless
             live = self._open(session, creating=isinstance(command, CreateSession))
             dataset = self._dataset(command.data) if isinstance(command, CreateSession) else None
             for _ in range(3):  # another writer may have appended meanwhile: decide again
