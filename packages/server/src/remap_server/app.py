@@ -243,7 +243,7 @@ def _int_param(request: Request, name: str) -> int | None:
     text = request.query_params.get(name)
     if text is None:
         return None
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # "²".isdigit() too
         raise ApiError(400, f"?{name} must be a non-negative integer, not {text!r}", f"?{name}")
     return int(text)
 

@@ -39,29 +39,28 @@ import msgspec
 
 from nas_core.data import load_dataset
 from nas_core.events import (
+    VERSIONS,
     Cancel,
     Command,
     CommandError,
     ConcurrencyError,
     CreateSession,
-    DrawerChanged,
     Envelope,
     EventStore,
     LayoutRecomputed,
     ModelCreated,
     ModelEmbedded,
     Pending,
-    QueueReordered,
     Sample,
     SessionCreated,
     SessionState,
     TrainingCancelled,
     TrainingFailed,
     TrainingFinished,
-    TrainingQueued,
-    ViewChanged,
     decide,
+    event_kind,
     fold,
+    utc_now,
 )
 from nas_core.generators import Skipped
 from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
@@ -71,14 +70,10 @@ from .actors import EVENTS_QUEUE, TRAIN_QUEUE, Actors, EventRecord, Runner, Runt
 from .broker import EmbeddedWorker, make_broker, start_worker
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags
 from .embedding import Embedder
+from .replay_plan import plan_reexecution
 
 __all__ = ["Outcome", "Progress", "SessionService"]
 
-# what re-execution copies from a log: the decisions, not their results
-REEXECUTED = (
-    SessionCreated, ModelCreated, TrainingQueued, QueueReordered, DrawerChanged, ViewChanged,
-    TrainingCancelled,
-)  # fmt: skip
 INTERRUPTED = "interrupted: the process training it stopped before the training ended"
 
 
@@ -247,25 +242,41 @@ class SessionService:
 
     def reexecute(self, envelopes: Sequence[Envelope], *, session: str | None = None) -> str:
         """Re-execute a session's log (e.g. an imported ``.remap.jsonl``) as a new
-        session: its decisions — the session's settings and data split, every model
-        created with its training seed, queue orders, drawer and view — are recorded
-        again, and every model trains again; results, embeddings and layouts are not
-        copied but produced anew, so on the CPU they come out identical (training is
-        deterministic for a seed). A model cancelled while it trained trains fully."""
-        decisions = [
-            Pending(e.id, e.event)
-            for e in envelopes
-            if isinstance(e.event, REEXECUTED)
-            and not (isinstance(e.event, TrainingCancelled) and e.event.was_running)
-        ]
-        if not decisions or not isinstance(decisions[0].event, SessionCreated):
+        session and return its id. The generators run again from the recorded seeds,
+        parents, indices and edits (`plan_reexecution`); the user's other decisions are
+        copied; every model trains again, so on the CPU its metrics come out identical
+        (training is deterministic for a seed), and embeddings are computed anew. A
+        model cancelled while it trained trains fully. All of it is decided first and
+        appended in one transaction: a log that does not re-execute (a command that no
+        longer applies, a batch that makes other models) raises `CommandError` with
+        nothing written."""
+        steps = plan_reexecution(envelopes)
+        first = steps[0].copied[0].event if steps and steps[0].copied else None
+        if not isinstance(first, SessionCreated):
             raise CommandError("$[0]", 'a session log starts with its "session created" event')
         session = session or uuid.uuid4().hex[:12]
         with self._lock:
             live = self._open(session, creating=True)
             if live.state.created:
                 raise CommandError("$.session", f"session {session!r} exists already")
-            self._append(session, live, decisions)
+            state, pending = live.state, []
+            estimate = self._estimator(live)
+            for step in steps:
+                if step.command is None:
+                    events = step.copied
+                else:
+                    events = decide(state, step.command, estimate=estimate).events
+                    made = tuple(p.event.model for p in events if isinstance(p.event, ModelCreated))
+                    if made != step.models:
+                        raise CommandError(
+                            "$",
+                            f"re-executing command {step.command.id} made "
+                            f"{', '.join(made) or 'no model'}, "
+                            f"the log has {', '.join(step.models)}",
+                        )
+                state = fold(_draft(session, state.last_seq, events), state)
+                pending.extend(events)
+            self._append(session, live, pending)
             self._pump(session, live)
         return session
 
@@ -427,6 +438,15 @@ class SessionService:
             Pending(f"{model}:layout:{e.projection}", e) for e in update.relayouts
         ]  # fmt: skip
         self._append(session, live, pending)
+
+
+def _draft(session: str, last_seq: int, events: Sequence[Pending]) -> list[Envelope]:
+    """`events` as the envelopes they will become (for folding before they are stored)."""
+    at = utc_now()
+    return [
+        Envelope(last_seq + k, p.id, at, session, VERSIONS[event_kind(p.event)], p.event)
+        for k, p in enumerate(events, 1)
+    ]
 
 
 def _observe(throughput: Throughput, state: SessionState, flops: int, result) -> Throughput:

@@ -1,0 +1,98 @@
+"""What re-executing a session's log does, step by step (pure).
+
+Re-execution re-runs the generators from what the log recorded, not from its results:
+every batch of "model created" events (one sample / ablate / vary / handcraft command,
+named by its origins' ``batch``) becomes that command again — the same seed, parent,
+indices, allowed kinds, edits and id — to be decided against the re-executed state, so
+the architectures come from the generators anew and a log whose generators no longer
+reproduce shows it. Everything else a user decided (queue orders, drawer, view,
+enqueueing a cancelled model, cancelling a waiting one) is copied as recorded; what the
+system derived (trainings, embeddings, layouts) is left out, to be produced again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from nas_core.events import (
+    Ablate,
+    Ablation,
+    Command,
+    DrawerChanged,
+    Envelope,
+    Handcraft,
+    Handcrafted,
+    ModelCreated,
+    Pending,
+    QueueReordered,
+    Sample,
+    Sampled,
+    SessionCreated,
+    TrainingCancelled,
+    TrainingQueued,
+    Variation,
+    Vary,
+    ViewChanged,
+)
+
+__all__ = ["Step", "plan_reexecution"]
+
+_COPIED = (SessionCreated, QueueReordered, DrawerChanged, ViewChanged, TrainingQueued)
+
+
+class Step(msgspec.Struct, frozen=True):
+    """One step: a command to decide again (with the models it made originally), or
+    recorded events to append as they are."""
+
+    command: Command | None = None
+    models: tuple[str, ...] = ()
+    copied: tuple[Pending, ...] = ()
+
+
+def plan_reexecution(envelopes: Sequence[Envelope]) -> list[Step]:
+    """The steps that re-execute `envelopes` (a whole session log, in seq order)."""
+    batches: dict[str, list[ModelCreated]] = {}
+    for e in envelopes:
+        if isinstance(e.event, ModelCreated) and e.event.origin.batch:
+            batches.setdefault(e.event.origin.batch, []).append(e.event)
+    remade: set[str] = set()  # models a re-decided command queues by itself
+    steps: list[Step] = []
+    for e in envelopes:
+        event = e.event
+        if isinstance(event, ModelCreated):
+            batch = event.origin.batch
+            if not batch:  # recorded before origins named their command: copy
+                steps.append(Step(copied=(Pending(e.id, event),)))
+                continue
+            if batch not in batches:
+                continue  # the command of this batch is planned already
+            made = batches.pop(batch)
+            steps.append(Step(command=_command(batch, made), models=tuple(m.model for m in made)))
+            remade.update(m.model for m in made)
+        elif isinstance(event, TrainingQueued) and event.model in remade:
+            remade.discard(event.model)  # the re-decided command queues it again
+        elif isinstance(event, _COPIED) or (
+            isinstance(event, TrainingCancelled) and not event.was_running
+        ):
+            steps.append(Step(copied=(Pending(e.id, event),)))
+    return steps
+
+
+def _command(batch: str, made: list[ModelCreated]) -> Command:
+    """The command that made the models of `batch` (all of one origin type)."""
+    first = made[0].origin
+    if isinstance(first, Sampled):
+        return Sample(id=batch, count=len(made), seed=first.seed)
+    if isinstance(first, Ablation):
+        indices = tuple(m.origin.index for m in made)  # type: ignore[union-attr]
+        return Ablate(id=batch, model=first.parent, indices=indices)
+    if isinstance(first, Variation):
+        allowed = {int(k): v for k, v in first.allowed.items()} or None
+        return Vary(
+            id=batch, model=first.parent, count=len(made), seed=first.seed,
+            allowed=allowed, max_changes=first.max_changes,
+        )  # fmt: skip
+    assert isinstance(first, Handcrafted)
+    return Handcraft(id=batch, model=first.parent, edits=first.edits)
