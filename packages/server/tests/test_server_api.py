@@ -275,6 +275,9 @@ def test_events_stream_in_order_and_resume(client: TestClient, service: SessionS
     assert [e["id"] for e in parse_sse(header.text)] == list(range(8, last + 1))
     bad = client.get(f"/api/sessions/{TRAINED}/events", headers={"Last-Event-ID": "-1"})
     assert bad.status_code == 400
+    bad = client.get(f"/api/sessions/{TRAINED}/events?after=%C2%B2")  # "²" is a digit
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "after must be a non-negative integer (a seq), not '²'"
     assert client.get("/api/sessions/nobody/events").status_code == 404
 
 
@@ -336,6 +339,13 @@ def test_render(client: TestClient) -> None:
     r = client.post("/api/snacs/render?layout=round", json=SPEC)
     assert r.status_code == 400
     assert "layout" in r.json()["error"]
+    r = client.post("/api/snacs/render?height=2", json=SPEC)
+    assert (r.status_code, r.json()["path"]) == (400, "?height")
+    assert r.json()["error"] == "?height must be from 4 to 4096 pixels, not 2"
+    for body in (b"null", b"[1, 2]", b'{"name": '):
+        r = client.post("/api/snacs/render", content=body)
+        assert r.status_code == 400
+        assert r.json()["path"].startswith("$")
 
 
 def test_render_errors_are_the_clis(client: TestClient, tmp_path) -> None:

@@ -237,8 +237,16 @@ def openapi(version: str) -> dict[str, Any]:
                 "summary": "Render an architecture (REMAP or Keras JSON) as a SNAC",
                 "parameters": [
                     {"name": "layout", "in": "query", "schema": {"enum": list(snacs.LAYOUTS)}},
-                    {"name": "height", "in": "query", "schema": {"type": "number"}},
-                    {"name": "width", "in": "query", "schema": {"type": "number"}},
+                    {
+                        "name": "height",
+                        "in": "query",
+                        "schema": {"type": "number", "minimum": 4, "maximum": 4096},
+                    },
+                    {
+                        "name": "width",
+                        "in": "query",
+                        "schema": {"type": "number", "minimum": 4, "maximum": 100_000},
+                    },
                     {"name": "fold", "in": "query", "schema": {"type": "boolean"}},
                 ],
                 "requestBody": {

@@ -321,15 +321,23 @@ async def import_file(request: Request) -> Response:
 # --- SNACs ----------------------------------------------------------------------------
 
 
+RENDER_SIZES = {"height": (4, 4096), "width": (4, 100_000)}  # as snacs.render accepts
+
+
 def _render_options(request: Request) -> dict[str, Any]:
     q = request.query_params
     options: dict[str, Any] = {"layout": q.get("layout", "fixed")}
-    for name in ("height", "width"):
+    for name, (low, high) in RENDER_SIZES.items():
         if name in q:
             try:
-                options[name] = float(q[name])
+                value = float(q[name])
             except ValueError:
                 raise ApiError(400, f"?{name} is not a number: {q[name]!r}", f"?{name}") from None
+            if not low <= value <= high:  # snacs' own bounds, named here with their path
+                raise ApiError(
+                    400, f"?{name} must be from {low} to {high} pixels, not {q[name]}", f"?{name}"
+                )
+            options[name] = value
     if "fold" in q:
         if q["fold"] not in ("true", "false", "1", "0"):
             raise ApiError(400, f"?fold must be true or false, not {q['fold']!r}", "?fold")
@@ -343,9 +351,9 @@ def _svg(spec: Any, options: dict[str, Any]) -> Response:
         snacs.infer(decoded)  # as the CLI does: a spec whose shapes do not work is an error
         svg = snacs.render(decoded, **options)
     except snacs.SpecError as exc:
-        raise ApiError(400, str(exc), exc.path) from exc
+        raise ApiError(400, str(exc), exc.path or "$") from exc
     except snacs.SnacsError as exc:
-        raise ApiError(400, str(exc)) from exc
+        raise ApiError(400, str(exc), "$") from exc
     return Response(svg, media_type="image/svg+xml")
 
 

@@ -40,7 +40,7 @@ def parse_resume(last_event_id: str | None, after: str | None) -> int:
         if text is None or text.strip() == "":
             continue
         text = text.strip()
-        if not text.isdigit() or len(text) > 18:
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
             raise ValueError(f"{what} must be a non-negative integer (a seq), not {text!r}")
         return int(text)
     return 0
