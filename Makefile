@@ -10,7 +10,7 @@ PACKAGES := $(sort $(patsubst %/pyproject.toml,%,$(wildcard packages/*/pyproject
 STAMP := $(VENV)/.installed
 OUT := out
 
-.PHONY: demo gallery test lint bench setup clean
+.PHONY: demo gallery test lint bench setup redis clean
 
 $(STAMP): requirements-dev.txt $(wildcard packages/*/pyproject.toml) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The scale-out tests start a private redis-server on loopback (tests/conftest.py);
+# install Debian's package when it is missing (CI runs as root with apt).
+redis:
+	@command -v redis-server >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
+
+test: lint redis
 	$(BIN)/pytest --benchmark-disable
 
 bench: $(STAMP)

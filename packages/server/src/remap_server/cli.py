@@ -299,7 +299,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         broker = make_broker(url)
         runtime = Runtime(runner=pool, cancel=RedisCancelFlags.from_url(url))
         declare_actors(broker, runtime)
-        worker = start_worker(broker, {TRAIN_QUEUE}, args.processes)
+        worker = start_worker(broker, {TRAIN_QUEUE}, args.processes, prefetch=args.processes)
         _err(f"worker {runtime.worker}: training from {url} with {args.processes} processes")
         stop.wait()
         _err("stopping: trainings in progress finish or go back on the queue")

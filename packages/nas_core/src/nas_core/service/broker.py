@@ -111,13 +111,19 @@ def start_worker(
     worker_threads: int,
     *,
     idle_wake_ms: int = 200,
+    prefetch: int | None = None,
 ) -> EmbeddedWorker:
     """Start a `dramatiq.Worker` in this process consuming `queues` with
     `worker_threads` threads (declare the actors first: that declares the queues).
     `idle_wake_ms`: how often idle threads look up (bounds how long `stop` waits for
-    them; Dramatiq's default is a second)."""
+    them; Dramatiq's default is a second). `prefetch`: messages taken from each queue
+    ahead of the threads (Dramatiq's default: twice the threads). A ``remap worker``
+    takes only what it can train now (``prefetch=worker_threads``): a message waiting
+    on a busy or dead worker is a model another, idle worker could be training."""
     if worker_threads < 1:
         raise ValueError(f"worker_threads must be >= 1, got {worker_threads}")
+    if prefetch is not None and prefetch < 1:
+        raise ValueError(f"prefetch must be >= 1, got {prefetch}")
     names = frozenset(queues)
     if not names:
         raise ValueError("start_worker needs at least one queue")
@@ -131,6 +137,8 @@ def start_worker(
     worker = dramatiq.Worker(
         broker, queues=set(names), worker_threads=worker_threads, worker_timeout=idle_wake_ms
     )
+    if prefetch is not None:  # no constructor argument; `start` reads it for each consumer
+        worker.queue_prefetch = prefetch
     # One process runs a worker per queue set (the events one with a single thread, so
     # that records keep their order); each adds its own consumer middleware, which
     # Dramatiq logs as a possible mistake. Here it is the intent: drop that one line.
