@@ -9,6 +9,7 @@ so a rejected request changes nothing in the store.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import io
 import re
 import threading
@@ -183,11 +184,42 @@ def _hub(request: Request) -> Hub:
     return request.app.state.hub
 
 
-async def _body(request: Request, limit: int) -> bytes:
+async def _body(request: Request, limit: int, *, lines: bool = False) -> bytes:
+    """The body, at most `limit` bytes, checked to be UTF-8 (msgspec would raise a bare
+    UnicodeDecodeError on a bad string); `lines`: a session file, whose error names the
+    line."""
     try:
-        return await read_body(request, limit)
+        data = await read_body(request, limit)
     except BodyTooLarge as exc:
         raise ApiError(413, str(exc), None) from exc
+    offset = _bad_utf8(data)
+    if offset is not None:
+        line = data.count(b"\n", 0, offset) + 1
+        raise ApiError(
+            400,
+            f"the body is not valid UTF-8: byte 0x{data[offset]:02x} at offset {offset}",
+            None if lines else "$",
+            line if lines else None,
+        )
+    return data
+
+
+def _bad_utf8(data: bytes, chunk: int = 1 << 20) -> int | None:
+    """The offset of the first byte that is not UTF-8, else None (decoded in chunks, so
+    a large import never exists twice in memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), chunk):
+        held = len(decoder.getstate()[0])  # the start of a character split across chunks
+        try:
+            decoder.decode(data[start : start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            return start - held + exc.start
+    return None
+
+
+def _too_deep(exc: RecursionError, line: bool = False) -> ApiError:
+    """msgspec refuses JSON nested past its depth limit with a RecursionError."""
+    return ApiError(400, f"the JSON nests too deeply ({exc})", None if line else "$")
 
 
 # --- sessions and commands ---------------------------------------------------------------
@@ -204,6 +236,8 @@ async def create_session(request: Request) -> Response:
         body = _decode_create(data)
     except msgspec.DecodeError as exc:
         raise _decode_error(exc) from exc
+    except RecursionError as exc:
+        raise _too_deep(exc) from exc
     try:
         check_data_spec(body.data, hub.data_dir)
     except PathError as exc:
@@ -221,6 +255,8 @@ async def post_command(request: Request) -> Response:
         command = decode_command(data)
     except CommandError as exc:
         raise ApiError(400, exc.reason, exc.path) from exc
+    except RecursionError as exc:
+        raise _too_deep(exc) from exc
     key = request.headers.get("idempotency-key")
     if key is not None:
         if not _COMMAND_ID.match(key):
@@ -295,7 +331,7 @@ async def export(request: Request) -> Response:
 
 async def import_file(request: Request) -> Response:
     hub = _hub(request)
-    data = await _body(request, hub.limits.import_bytes)
+    data = await _body(request, hub.limits.import_bytes, lines=True)
 
     def run():
         parsed = read_session_file(data)  # validated whole before anything is written
@@ -315,6 +351,8 @@ async def import_file(request: Request) -> Response:
         raise ApiError(400, exc.reason, None, exc.line) from exc
     except PathError as exc:
         raise ApiError(422, f"session_created: {exc.reason}", exc.path, 2) from exc
+    except RecursionError as exc:
+        raise _too_deep(exc, line=True) from exc
     return _json(result)
 
 
@@ -354,6 +392,8 @@ def _svg(spec: Any, options: dict[str, Any]) -> Response:
         raise ApiError(400, str(exc), exc.path or "$") from exc
     except snacs.SnacsError as exc:
         raise ApiError(400, str(exc), "$") from exc
+    except RecursionError as exc:
+        raise _too_deep(exc) from exc
     return Response(svg, media_type="image/svg+xml")
 
 
