@@ -137,7 +137,8 @@ async def load(base: str, pid: int, subscribers: int, seconds: float) -> dict:
         sampler = asyncio.create_task(sample_rss())
         began = time.perf_counter()
         k = 0
-        while (now := time.perf_counter()) - began < seconds:
+        # whole cycles only, so the drawer is empty again for the next run
+        while (now := time.perf_counter()) - began < seconds or k % 4:
             pause = began + k / RATE - now  # a steady rate, not a burst
             if pause > 0:
                 await asyncio.sleep(pause)

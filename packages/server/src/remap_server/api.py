@@ -114,6 +114,9 @@ def openapi(version: str) -> dict[str, Any]:
             ("422", "the input does not apply (the path names the field)"),
         )
     }
+    unwritable = _json(
+        error, "the event store cannot be written (disk full, read-only): nothing was recorded"
+    )
     sid = _session_param()
     svg = {
         "description": "an SVG chip",
@@ -133,7 +136,7 @@ def openapi(version: str) -> dict[str, Any]:
                     "required": True,
                     "content": {"application/json": {"schema": create}},
                 },
-                "responses": {"201": _json(created, "created"), **err},
+                "responses": {"201": _json(created, "created"), **err, "503": unwritable},
             },
         },
         "/api/sessions/{session}/commands": {
@@ -154,7 +157,7 @@ def openapi(version: str) -> dict[str, Any]:
                     "required": True,
                     "content": {"application/json": {"schema": command}},
                 },
-                "responses": {"202": _json(accepted, "applied"), **err},
+                "responses": {"202": _json(accepted, "applied"), **err, "503": unwritable},
             }
         },
         "/api/sessions/{session}/events": {
@@ -228,7 +231,7 @@ def openapi(version: str) -> dict[str, Any]:
                     "required": True,
                     "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                 },
-                "responses": {"200": _json(imported, "imported"), **err},
+                "responses": {"200": _json(imported, "imported"), **err, "503": unwritable},
             }
         },
         "/api/snacs/render": {

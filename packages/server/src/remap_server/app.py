@@ -31,6 +31,7 @@ import snacs
 from nas_core.errors import NasCoreError
 from nas_core.events import (
     CommandError,
+    ConcurrencyError,
     CreateSession,
     SessionCreated,
     SessionFileError,
@@ -149,6 +150,8 @@ class Hub:
                 outcome = self.service.execute(session, command)
             except CommandError as exc:
                 raise ApiError(_command_status(exc), exc.reason, exc.path) from exc
+            except StoreError:
+                raise  # the store failed, not the command: a 503 (_store_error)
             except NasCoreError as exc:
                 raise ApiError(422, str(exc), "$") from exc
         seqs = outcome.seqs
@@ -169,6 +172,8 @@ class Hub:
                     )  # fmt: skip
                 except CommandError as exc:
                     raise ApiError(_command_status(exc), exc.reason, exc.path) from exc
+                except StoreError:
+                    raise  # the store failed, not the command: a 503 (_store_error)
                 except NasCoreError as exc:
                     raise ApiError(422, str(exc), "$.data") from exc
             assert session is not None
@@ -426,6 +431,16 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return _json(exc.body, exc.status)
 
 
+async def _store_error(request: Request, exc: Exception) -> Response:
+    """The store refused a write (disk full, read-only, I/O error): a 503 saying so,
+    without the server's path; the store wrote nothing of the request."""
+    assert isinstance(exc, StoreError)
+    if isinstance(exc, ConcurrencyError):  # another process wrote first: try again
+        return _json(ErrorBody(str(exc)), 409)
+    reason = str(exc).removeprefix(f"{_hub(request).store.path}: ")
+    return _json(ErrorBody(f"the event store {reason}"), 503)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return _json(ErrorBody(str(exc.detail)), exc.status_code)
@@ -482,7 +497,11 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            StoreError: _store_error,
+        },
     )
     app.state.hub = hub
     return app

@@ -224,6 +224,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = _open_store(data_dir)
     service = _service(store, data_dir, args.broker, args.processes)
     try:
+        # resume every session now, not at its next command: models a killed server
+        # left "running" train again, and queued ones are handed out
+        for info in store.sessions():
+            service.state(info.id)
         app = create_app(service, token=token, allow_origins=tuple(args.allow_origin))
         _serve(
             app,

@@ -212,6 +212,11 @@ class EventStore:
     def _fail(self, reason: str) -> StoreError:
         return StoreError(f"{self.path}: {reason}")
 
+    def _unwritable(self, exc: sqlite3.Error) -> StoreError:
+        """An append SQLite refused (disk full, read-only file, I/O error, locked for
+        longer than the busy timeout): nothing of it was written."""
+        return self._fail(f"cannot be written ({exc}); nothing of this append was stored")
+
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
@@ -428,9 +433,12 @@ class EventStore:
                 or seq > MAX_SEQ
             ):
                 return None
-            cursor = self._writer.execute(
-                _INSERT_NEXT, ((key << 32) | seq, pending.id, at, kind, version, body)
-            )
+            try:
+                cursor = self._writer.execute(
+                    _INSERT_NEXT, ((key << 32) | seq, pending.id, at, kind, version, body)
+                )
+            except sqlite3.Error as exc:  # disk full, read-only, I/O error: nothing written
+                raise self._unwritable(exc) from exc
             if cursor.rowcount != 1:
                 return None
             ids.seqs[pending.id] = seq
@@ -470,13 +478,22 @@ class EventStore:
             if self._closed:
                 raise StoreError(f"{self.path}: the store is closed")
             conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                results, ids, added, last = self._write_locked(conn, session, writes, expected_seq)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    results, ids, added, last = self._write_locked(
+                        conn, session, writes, expected_seq
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    # a full disk or an I/O error may have rolled back already, and a
+                    # second error here would hide the first
+                    if conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise self._unwritable(exc) from exc
             if added:  # only once committed: a rolled-back id must stay unknown
                 ids.seqs.update(added)
                 ids.last = last
