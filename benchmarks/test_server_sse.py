@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -68,25 +66,12 @@ class Loop:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("bench")
-    env = {k: v for k, v in os.environ.items() if k != "REMAP_TOKEN"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "remap_server.cli", "serve", "--port", "0", "--processes", "1",
-         "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    try:
-        line = proc.stdout.readline()
-        assert "running at" in line, proc.stderr.read()
-        base = line.split(" at ", 1)[1].split()[0].rstrip("/")
+def server(tmp_path_factory: pytest.TempPathFactory, remap_serve) -> Iterator[str]:
+    with remap_serve(tmp_path_factory.mktemp("bench")) as (base, _):
         body = {"name": "bench", "session": SESSION, "data": {"limit": 200}}
         r = httpx.post(f"{base}/api/sessions", json=body, timeout=60)
         assert r.status_code == 201, r.text
         yield base
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
 
 
 class Subscribers:

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,19 +58,9 @@ def commands(k: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+def server(tmp_path_factory: pytest.TempPathFactory, remap_serve) -> Iterator[tuple[str, int]]:
     """A `remap serve` process with the load session; its URL and pid."""
-    data_dir = tmp_path_factory.mktemp("load")
-    env = {k: v for k, v in os.environ.items() if k != "REMAP_TOKEN"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "remap_server.cli", "serve", "--port", "0", "--processes", "1",
-         "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    try:
-        line = proc.stdout.readline()
-        assert "running at" in line, proc.stderr.read()
-        base = line.split(" at ", 1)[1].split()[0].rstrip("/")
+    with remap_serve(tmp_path_factory.mktemp("load")) as (base, proc):
         with httpx.Client(base_url=base, timeout=60) as c:
             body = {"name": "load", "session": SESSION, "data": {"limit": 200},
                     "settings": {"train": {"epochs": 1}, "concurrency": 1}}  # fmt: skip
@@ -89,9 +77,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
                 assert time.monotonic() < deadline, models
                 time.sleep(0.1)
         yield base, proc.pid
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
 
 
 class Subscriber:

@@ -245,7 +245,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .progress import ProgressBar
 
     data_dir = _data_dir(args)
     spec = _data_spec(args.data, args.limit)
@@ -262,11 +261,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         except NasCoreError as exc:
             raise CliError(str(exc)) from exc
         _err(f"session {session}: training {args.models} models in {store.path}")
-        bar = ProgressBar(service, session, enabled=not args.no_progress)
-        try:
-            state = service.wait_idle(session, on_progress=bar.update)
-        finally:
-            bar.close()
+        state = _wait_with_progress(service, session, args.no_progress)
         for line in summary_lines(state, time.monotonic() - started):
             _out(line)
         _out(session)
@@ -391,11 +386,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait_with_progress(service, session: str, no_progress: bool):
+    """`service.wait_idle(session)` behind a progress bar; the session's final state."""
+    from .progress import ProgressBar
+
+    bar = ProgressBar(service, session, enabled=not no_progress)
+    try:
+        return service.wait_idle(session, on_progress=bar.update)
+    finally:
+        bar.close()
+
+
 def cmd_reexecute(args: argparse.Namespace) -> int:
     from nas_core.errors import NasCoreError
     from nas_core.events import fold
-
-    from .progress import ProgressBar
 
     parsed = _read_file(args.file)
     original = fold(parsed.envelopes)
@@ -408,11 +412,7 @@ def cmd_reexecute(args: argparse.Namespace) -> int:
         except NasCoreError as exc:
             raise CliError(str(exc)) from exc
         _err(f"re-executing {parsed.header.session} as session {session}")
-        bar = ProgressBar(service, session, enabled=not args.no_progress)
-        try:
-            rerun = service.wait_idle(session, on_progress=bar.update)
-        finally:
-            bar.close()
+        rerun = _wait_with_progress(service, session, args.no_progress)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
