@@ -10,7 +10,7 @@ PACKAGES := $(sort $(patsubst %/pyproject.toml,%,$(wildcard packages/*/pyproject
 STAMP := $(VENV)/.installed
 OUT := out
 
-.PHONY: demo gallery test lint bench setup redis clean
+.PHONY: demo gallery test lint bench setup redis chromium ui clean
 
 $(STAMP): requirements-dev.txt $(wildcard packages/*/pyproject.toml) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ setup: $(STAMP)
 
 # Start REMAP on the embedded default (digits, 100 models x 10 epochs, trained in the
 # background) and print its URL; Ctrl-C stops it, and a second run resumes the session.
-demo: $(STAMP)
+demo: $(STAMP) ui
 	$(BIN)/remap demo --data-dir $(OUT)/data
 
 gallery: $(STAMP)
@@ -39,11 +39,29 @@ redis:
 	@command -v redis-server >/dev/null || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
 
-test: lint redis
+# The browser tests drive Debian's chromium (Playwright cannot download one here).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# The views (packages/ui, lit-html) bundled by esbuild into the server's static folder.
+UI_BUNDLE := packages/server/src/remap_server/static/ui/remap.js
+UI_NODE := packages/ui/node_modules/.package-lock.json
+
+$(UI_NODE): packages/ui/package.json packages/ui/package-lock.json
+	cd packages/ui && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(UI_BUNDLE): $(UI_NODE) $(shell find packages/ui/src -name '*.js') packages/ui/build.mjs
+	cd packages/ui && node build.mjs
+
+ui: $(UI_BUNDLE)
+
+test: lint redis chromium ui
 	$(BIN)/pytest --benchmark-disable
 
 bench: $(STAMP)
 	$(BIN)/pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,ops,rounds
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis .benchmarks
+	rm -rf $(VENV) $(OUT) packages/ui/node_modules packages/server/src/remap_server/static/ui .pytest_cache .ruff_cache .hypothesis .benchmarks

@@ -6,6 +6,11 @@ private ``redis-server`` (the `redis_url` fixture). Twenty tiny models are sampl
 over the HTTP API; each must be trained (by both workers between them), recorded once
 (no doubled id, no gap in seq, one "training finished" per model), embedded, and
 streamed once over SSE. Then the processes stop on SIGINT as a user's Ctrl-C would.
+
+Faults on Redis: a worker SIGKILLed mid-training (its model is retried on the other
+worker as attempt 2 within Dramatiq's heartbeat timeout, made short by `make_broker`),
+and Redis itself SIGKILLed and started again on the same port with its queues lost
+(workers and server reconnect; models it lost are sent again; all of them finish).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,13 +34,19 @@ import httpx
 import pytest
 import redis
 
-from nas_core.events import EventStore, TrainingFinished, TrainingStarted
+from nas_core.events import (
+    EpochCompleted,
+    EventStore,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingStarted,
+)
 from nas_core.service import RedisCancelFlags
 
 REMAP = [sys.executable, "-m", "remap_server.cli"]
 MODELS = 20
 CONCURRENCY = 2  # one model per worker: each takes only what it can train now
-DONE_TIMEOUT_S = 180.0
+DONE_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 60.0
 
 
@@ -108,19 +121,29 @@ def _sse_envelopes(client: httpx.Client, session: str, until: int) -> list[dict]
     return envelopes
 
 
-def _wait_done(client: httpx.Client, session: str, procs: list[Proc]) -> dict:
+def _wait_done(client: httpx.Client, session: str, procs: list[Proc], models: int = MODELS) -> dict:
     """The session's state once every model is done and placed in both projections."""
     deadline = time.monotonic() + DONE_TIMEOUT_S
     while True:
         state = client.get(f"/api/sessions/{session}/state").json()
-        models = state["models"].values()
-        statuses = Counter(m["status"] for m in models)
+        statuses = Counter(m["status"] for m in state["models"].values())
         placed = [len(v) for v in state["embeddings"].values()]
-        if statuses == {"done": MODELS} and placed == [MODELS, MODELS]:
+        if statuses == {"done": models} and placed == [models, models]:
             return state
         for p in procs:
             assert p.proc.poll() is None, f"{p.proc.args} ended: {''.join(p.output)}"
-        assert time.monotonic() < deadline, f"not done after {DONE_TIMEOUT_S} s: {statuses}"
+        failed = {k: m["error"] for k, m in state["models"].items() if m["status"] == "failed"}
+        assert not failed, f"failed: {failed}\n" + "\n".join("".join(p.output) for p in procs)
+        assert time.monotonic() < deadline, (
+            f"not done after {DONE_TIMEOUT_S} s: {statuses}\n"
+            + json.dumps(
+                {
+                    k: (m["status"], m["attempts"], m["worker"], len(m["curve"]))
+                    for k, m in state["models"].items()
+                }
+            )
+            + "\n".join("".join(p.output) for p in procs)
+        )
         time.sleep(0.25)
 
 
@@ -223,3 +246,190 @@ def test_redis_cancel_flags(redis_url: str) -> None:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+# ---------------------------------------------------------------- faults on Redis
+
+FAULT_MODELS = 4
+FAULT_EPOCHS = 150  # a tiny model trains for seconds: a kill lands mid-training
+
+
+def _db(url: str, db: int) -> str:
+    """`url` on another database (the tests here do not share Dramatiq's keys)."""
+    return url.rsplit("/", 1)[0] + f"/{db}"
+
+
+class Deployment:
+    """``remap serve --broker`` and two ``remap worker --broker --processes 1``."""
+
+    def __init__(self, stack: ExitStack, url: str, data_dir: Path) -> None:
+        env = _env()
+        self.server = Proc(
+            ["serve", "--broker", url, "--port", "0", "--data-dir", str(data_dir)], env
+        )
+        stack.callback(self.server.stop)
+        self.workers = []
+        for _ in range(2):
+            worker = Proc(["worker", "--broker", url, "--processes", "1"], env)
+            stack.callback(worker.stop)
+            self.workers.append(worker)
+        line = self.server.wait_for("REMAP is running at http://127.0.0.1:", START_TIMEOUT_S)
+        self.base = line.split(" at ", 1)[1].split()[0].split("?")[0]
+        self.names = [
+            w.wait_for("worker ", START_TIMEOUT_S).split()[1].rstrip(":") for w in self.workers
+        ]
+
+    def new_session(self, client: httpx.Client, name: str, concurrency: int = 2) -> str:
+        created = client.post(
+            "/api/sessions",
+            json={
+                "name": name,
+                "data": {"limit": 200},
+                "settings": {"train": {"epochs": FAULT_EPOCHS}, "concurrency": concurrency},
+                "sample": FAULT_MODELS,
+                "seed": 5,
+            },
+        )
+        assert created.status_code == 201, created.text
+        return created.json()["session"]
+
+
+def _wait_state(client: httpx.Client, session: str, check, what: str) -> dict:
+    deadline = time.monotonic() + DONE_TIMEOUT_S
+    while True:
+        state = client.get(f"/api/sessions/{session}/state").json()
+        if check(state):
+            return state
+        statuses = Counter(m["status"] for m in state["models"].values())
+        assert time.monotonic() < deadline, f"no {what} after {DONE_TIMEOUT_S} s: {statuses}"
+        assert statuses["done"] < len(state["models"]), f"no {what}: all done"
+        time.sleep(0.1)
+
+
+def _check_log(data_dir: Path, session: str, models: int) -> list:
+    """The session's log: no gap, no doubled id, each model finished once."""
+    with EventStore(data_dir / "remap.db") as store:
+        log = store.read(session)
+    assert [e.seq for e in log] == list(range(1, len(log) + 1))
+    assert len({e.id for e in log}) == len(log)
+    finished = Counter(e.event.model for e in log if isinstance(e.event, TrainingFinished))
+    assert len(finished) == models
+    assert set(finished.values()) == {1}
+    return log
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_training_on_redis_is_retried_on_the_other(
+    redis_url: str, tmp_path: Path
+) -> None:
+    url = _db(redis_url, 1)
+    with ExitStack() as stack:
+        d = Deployment(stack, url, tmp_path)
+        with httpx.Client(base_url=d.base, timeout=30) as client:
+            session = d.new_session(client, "kill a worker")
+
+            def running_with_epochs(state: dict) -> bool:
+                return any(
+                    m["status"] == "running" and m["curve"] and m["worker"] == d.names[0]
+                    for m in state["models"].values()
+                )
+
+            state = _wait_state(client, session, running_with_epochs, "model training on 1")
+            victim = next(
+                k
+                for k, m in state["models"].items()
+                if m["status"] == "running" and m["worker"] == d.names[0]
+            )
+            d.workers[0].proc.kill()  # SIGKILL: no goodbye, its message stays unacked
+            d.workers[0].proc.wait()
+            _wait_done(client, session, [d.server, d.workers[1]], FAULT_MODELS)
+        for proc in (d.workers[1], d.server):
+            assert proc.stop() == 0, "".join(proc.output)
+
+    log = _check_log(tmp_path, session, FAULT_MODELS)
+    mine = [e.event for e in log if getattr(e.event, "model", None) == victim]
+    started = [e for e in mine if isinstance(e, TrainingStarted)]
+    assert [(s.attempt, s.worker) for s in started] == [(1, d.names[0]), (2, d.names[1])]
+    failed = [e for e in mine if isinstance(e, TrainingFailed)]
+    assert [(f.attempt, f.will_retry) for f in failed] == [(1, True)]
+    assert f"worker {d.names[0]} stopped responding" in failed[0].reason
+    (finished,) = (e for e in mine if isinstance(e, TrainingFinished))
+    assert finished.attempt == 2
+    # the record of attempt 2 is whole: its curve is every epoch, once
+    epochs = [e.metrics.epoch for e in mine if isinstance(e, EpochCompleted) and e.attempt == 2]
+    assert epochs == list(range(1, FAULT_EPOCHS + 1))
+    # the other models: one attempt each, and no model was left "running"
+    others = Counter(e.event.model for e in log if isinstance(e.event, TrainingStarted))
+    assert others == Counter({**dict.fromkeys(others, 1), victim: 2})
+
+
+def _start_redis(folder: Path, port: int) -> subprocess.Popen:
+    """A non-persistent ``redis-server`` on `port` (as the `redis_url` fixture's)."""
+    binary = shutil.which("redis-server")
+    assert binary is not None, "redis-server is not installed (make test installs it)"
+    proc = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder),
+         "--save", "", "--appendonly", "no", "--daemonize", "no",
+         "--logfile", str(folder / "redis.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    try:
+        while True:
+            try:
+                client.ping()
+                return proc
+            except redis.ConnectionError:
+                assert proc.poll() is None, (folder / "redis.log").read_text(errors="replace")
+                assert time.monotonic() < deadline, f"redis-server on {port} did not start"
+                time.sleep(0.05)
+    finally:
+        client.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+@pytest.mark.slow
+def test_redis_restarted_while_workers_run_recovers_by_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+    data_dir = tmp_path / "data"
+    with ExitStack() as stack:
+        first = _start_redis(folder, port)
+        stack.callback(_stop, first)
+        d = Deployment(stack, url, data_dir)
+        with httpx.Client(base_url=d.base, timeout=30) as client:
+            # three dispatched for two workers: one waits in Redis, and is lost with it
+            session = d.new_session(client, "restart redis", concurrency=3)
+
+            def training_and_queued(state: dict) -> bool:
+                models = state["models"].values()
+                running = [m for m in models if m["status"] == "running" and m["curve"]]
+                return len(running) == 2 and any(m["status"] == "queued" for m in models)
+
+            _wait_state(client, session, training_and_queued, "two training, one queued")
+            first.kill()  # SIGKILL: the queued models' messages are gone with it
+            first.wait()
+            time.sleep(2.0)  # everyone notices: sends and fetches fail meanwhile
+            second = _start_redis(folder, port)
+            stack.callback(_stop, second)
+            state = _wait_done(client, session, [d.server, *d.workers], FAULT_MODELS)
+            assert all(m["status"] == "done" for m in state["models"].values())
+        for proc in (*d.workers, d.server):
+            assert proc.stop() == 0, "".join(proc.output)
+
+    # the server sent again what the restart lost
+    assert "sending model" in "".join(d.server.output), "".join(d.server.output)
+    log = _check_log(data_dir, session, FAULT_MODELS)
+    started = Counter(e.event.model for e in log if isinstance(e.event, TrainingStarted))
+    assert set(started) == set(state["models"])
+    assert not [e for e in log if isinstance(e.event, TrainingFailed)]

@@ -58,6 +58,7 @@ def test_openapi_is_generated_from_the_structs(client: TestClient) -> None:
         "/api/sessions", "/api/sessions/{session}/commands", "/api/sessions/{session}/events",
         "/api/sessions/{session}/state", "/api/sessions/{session}/export",
         "/api/sessions/{session}/models/{model}/snac.svg", "/api/import", "/api/snacs/render",
+        "/api/sessions/{session}/data/classes", "/api/sessions/{session}/data/{split}/{index}.png",
     }  # fmt: skip
 
 
@@ -374,7 +375,7 @@ def test_model_snac(client: TestClient) -> None:
 def test_static_pages(client: TestClient) -> None:
     index = client.get("/")
     assert index.status_code == 200
-    assert "EventSource" in index.text
+    assert "remap-app" in index.text and "ui/remap.js" in index.text
     snac = client.get("/snacs/")
     assert snac.status_code == 200
     assert "api/snacs/render" in snac.text

@@ -19,6 +19,7 @@ from nas_core.specs import DataSpec, Settings
 
 __all__ = [
     "SESSION_ID",
+    "ClassExamples",
     "CommandAccepted",
     "CreateSessionBody",
     "ErrorBody",
@@ -73,6 +74,17 @@ class CommandAccepted(msgspec.Struct):
     replayed: bool = False
 
 
+class ClassExamples(msgspec.Struct):
+    """``GET …/data/classes``: the data set's class names; for each class the indices
+    of its first ``per_class`` training examples (images at ``…/data/train/{index}.png``);
+    and the label of every test example in test-set order, which with a model's
+    ``result.predictions`` finds the test examples of each confusion-matrix cell."""
+
+    class_names: tuple[str, ...]
+    examples: tuple[tuple[int, ...], ...]
+    test_labels: tuple[int, ...]
+
+
 def _json(ref: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref}}}
 
@@ -99,11 +111,13 @@ def openapi(version: str) -> dict[str, Any]:
         SessionState,
         ImportResult,
         snacs.Spec,
+        ClassExamples,
     ]
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}"
     )
-    (command, create, created, accepted, error, sessions, envelope, state, imported, spec) = schemas
+    (command, create, created, accepted, error, sessions, envelope, state, imported, spec,
+     classes) = schemas  # fmt: skip
     err = {
         code: _json(error, why)
         for code, why in (
@@ -221,6 +235,53 @@ def openapi(version: str) -> dict[str, Any]:
                     {"name": "model", "in": "path", "required": True, "schema": {"type": "string"}},
                 ],
                 "responses": {"200": svg, **err},
+            }
+        },
+        "/api/sessions/{session}/data/classes": {
+            "get": {
+                "operationId": "classExamples",
+                "summary": "The class names, example training images of each class, and the "
+                "label of every test example",
+                "parameters": [
+                    sid,
+                    {
+                        "name": "per_class",
+                        "in": "query",
+                        "description": "examples per class (default 8)",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 64},
+                    },
+                ],
+                "responses": {"200": _json(classes, "the classes and their examples"), **err},
+            }
+        },
+        "/api/sessions/{session}/data/{split}/{index}.png": {
+            "get": {
+                "operationId": "exampleImage",
+                "summary": "One example of the session's data set as a PNG, upscaled "
+                "(nearest neighbour) to at least 32 pixels a side",
+                "parameters": [
+                    sid,
+                    {
+                        "name": "split",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": ["train", "val", "test"]},
+                    },
+                    {
+                        "name": "index",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 0},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the image (grey or RGB)",
+                        "content": {"image/png": {"schema": {"type": "string"}}},
+                    },
+                    "304": {"description": "not modified (If-None-Match)"},
+                    **err,
+                },
             }
         },
         "/api/import": {

@@ -52,6 +52,7 @@ from .api import (
     SessionCreatedBody,
     openapi,
 )
+from .data_api import class_examples, example_png
 from .paths import PathError, check_data_spec
 from .security import BodyTooLarge, TokenMiddleware, read_body
 from .sse import event_stream, parse_resume
@@ -413,7 +414,7 @@ async def model_snac(request: Request) -> Response:
     hub = _hub(request)
     session = hub.session_id(request)
     options = _render_options(request)
-    folded = await run_in_threadpool(load_state, hub.store, session)
+    folded = await run_in_threadpool(hub.service.state, session)  # kept folded: no replay
     model = folded.models.get(request.path_params["model"])
     if model is None:
         raise ApiError(404, f"no model {request.path_params['model']!r} in session {session}")
@@ -478,6 +479,8 @@ def create_app(
         Route("/api/sessions/{session}/state", state, methods=["GET"]),
         Route("/api/sessions/{session}/export", export, methods=["GET"]),
         Route("/api/sessions/{session}/models/{model}/snac.svg", model_snac, methods=["GET"]),
+        Route("/api/sessions/{session}/data/classes", class_examples, methods=["GET"]),
+        Route("/api/sessions/{session}/data/{split}/{index}.png", example_png, methods=["GET"]),
         Route("/api/import", import_file, methods=["POST"]),
         Route("/api/snacs/render", render, methods=["POST"]),
         Mount("/", StaticFiles(directory=static_dir or STATIC_DIR, html=True)),

@@ -7,6 +7,20 @@
 
 Either way the broker is a fresh object that nothing registers globally: actors are
 declared on it explicitly (`nas_core.service.actors.declare_actors`).
+
+A dead worker on Redis. Dramatiq keeps each fetched message in a per-broker "acks" set
+until it is acked; a broker whose last heartbeat (any command it sends) is older than
+``heartbeat_timeout`` counts as dead, and "maintenance" (run by a command's Lua script
+on that command's queue) puts a dead broker's unacked messages back on the queue.
+Dramatiq's defaults (60 s, maintenance on 0.1 % of commands, and a busy worker sends
+no command at all while it trains) leave a model of a SIGKILLed worker waiting for
+minutes. Here every process that runs a worker also runs a `Heartbeat` thread: every
+``HEARTBEAT_INTERVAL_S`` it asks the size of each declared queue, which both proves it
+alive and runs maintenance on that queue (``qsize`` always does, see
+`MaintainedRedisBroker`). So a dead worker's message is back on its queue within
+``HEARTBEAT_TIMEOUT_MS`` + ``HEARTBEAT_INTERVAL_S`` of its last heartbeat, while any
+other process of the deployment is up. The same thread notices a restarted Redis (its
+``run_id`` changed: with persistence off its queues are gone) and tells the server.
 """
 
 from __future__ import annotations
@@ -14,14 +28,28 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
-__all__ = ["EmbeddedWorker", "check_redis_url", "make_broker", "start_worker"]
+__all__ = [
+    "HEARTBEAT_INTERVAL_S",
+    "HEARTBEAT_TIMEOUT_MS",
+    "EmbeddedWorker",
+    "Heartbeat",
+    "check_redis_url",
+    "make_broker",
+    "start_worker",
+]
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+HEARTBEAT_TIMEOUT_MS = 15_000  # silent this long: a broker (process) counts as dead
+HEARTBEAT_INTERVAL_S = 3.0  # well under the timeout: a live process is never taken for dead
+MAINTENANCE_CHANCE = 10_000  # per million other commands (Dramatiq's default: 1,000)
+
+log = logging.getLogger(__name__)
 
 
 def check_redis_url(url: str) -> str:
@@ -62,17 +90,96 @@ def make_broker(url: str | None = None) -> dramatiq.Broker:
     a malformed URL here (ValueError naming it)."""
     if url is None:
         return StubBroker()
+    return _redis_broker(check_redis_url(url))
+
+
+def _redis_broker(url: str) -> dramatiq.Broker:
     from dramatiq.brokers.redis import RedisBroker
 
-    return RedisBroker(url=check_redis_url(url))
+    class MaintainedRedisBroker(RedisBroker):
+        """A `RedisBroker` whose ``qsize`` command (the `Heartbeat`'s, and `join`'s)
+        always runs queue maintenance; other commands at ``maintenance_chance``."""
+
+        def _should_do_maintenance(self, command: str) -> int:
+            return 1 if command == "qsize" else super()._should_do_maintenance(command)
+
+    return MaintainedRedisBroker(
+        url=url, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE
+    )
+
+
+def _is_redis(broker: dramatiq.Broker) -> bool:
+    return hasattr(broker, "client") and hasattr(broker, "broker_id")
+
+
+class Heartbeat:
+    """A daemon thread that keeps a Redis broker's process alive in Dramatiq's eyes,
+    runs maintenance on every declared queue (see the module docstring), and calls
+    ``on_restart(restarted)`` once each time Redis is back after it could not be
+    reached (``restarted``: False), or runs with another ``run_id`` (a restart: its
+    queues are gone when it does not persist them; ``restarted``: True). Errors
+    reaching Redis are logged and retried."""
+
+    def __init__(
+        self,
+        broker: dramatiq.Broker,
+        *,
+        interval_s: float = HEARTBEAT_INTERVAL_S,
+        on_restart: Callable[[bool], object] | None = None,
+    ) -> None:
+        self.broker = broker
+        self.interval_s = interval_s
+        self.on_restart = on_restart
+        self._stop = threading.Event()
+        self._run_id: str | None = None
+        self._down = False
+        self._thread = threading.Thread(target=self._run, name="remap-heartbeat", daemon=True)
+
+    def start(self) -> Heartbeat:
+        self.beat()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def beat(self) -> bool:
+        """One heartbeat; False (logged once per outage) when Redis cannot be reached."""
+        try:
+            info = self.broker.client.info("server")  # type: ignore[attr-defined]
+            for queue in sorted(self.broker.get_declared_queues()):
+                self.broker.do_qsize(queue)  # type: ignore[attr-defined]
+        except Exception as error:  # Redis down or restarting: try again next beat
+            if not self._down:
+                log.warning("Redis broker unreachable (%s); retrying", error)
+            self._down = True
+            return False
+        run_id = str(info["run_id"])
+        restarted = self._run_id is not None and run_id != self._run_id
+        back, self._down, self._run_id = self._down, False, run_id
+        if (restarted or back) and self.on_restart is not None:
+            try:
+                self.on_restart(restarted)
+            except Exception:
+                log.exception("handling the Redis broker's return failed")
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.beat()
 
 
 class EmbeddedWorker:
     """A started `dramatiq.Worker` on some queues of a broker; `stop` ends it cleanly."""
 
-    def __init__(self, worker: dramatiq.Worker, queues: frozenset[str]) -> None:
+    def __init__(
+        self, worker: dramatiq.Worker, queues: frozenset[str], heartbeat: Heartbeat | None = None
+    ) -> None:
         self.worker = worker
         self.queues = queues
+        self.heartbeat = heartbeat
         self._lock = threading.Lock()
         self._stopped = False
 
@@ -102,7 +209,11 @@ class EmbeddedWorker:
             if self._stopped:
                 return
             self._stopped = True
-        self.worker.stop(timeout=int(timeout_s * 1000))
+        try:
+            self.worker.stop(timeout=int(timeout_s * 1000))
+        finally:
+            if self.heartbeat is not None:  # last: a stopping worker still holds messages
+                self.heartbeat.stop()
 
 
 def start_worker(
@@ -112,6 +223,7 @@ def start_worker(
     *,
     idle_wake_ms: int = 200,
     prefetch: int | None = None,
+    on_broker_restart: Callable[[bool], object] | None = None,
 ) -> EmbeddedWorker:
     """Start a `dramatiq.Worker` in this process consuming `queues` with
     `worker_threads` threads (declare the actors first: that declares the queues).
@@ -119,7 +231,10 @@ def start_worker(
     them; Dramatiq's default is a second). `prefetch`: messages taken from each queue
     ahead of the threads (Dramatiq's default: twice the threads). A ``remap worker``
     takes only what it can train now (``prefetch=worker_threads``): a message waiting
-    on a busy or dead worker is a model another, idle worker could be training."""
+    on a busy or dead worker is a model another, idle worker could be training.
+
+    On a Redis broker the worker comes with a `Heartbeat` (see the module docstring);
+    `on_broker_restart` is its ``on_restart``."""
     if worker_threads < 1:
         raise ValueError(f"worker_threads must be >= 1, got {worker_threads}")
     if prefetch is not None and prefetch < 1:
@@ -147,7 +262,10 @@ def start_worker(
         worker.start()
     finally:
         broker.logger.removeFilter(_second_worker_filter)
-    return EmbeddedWorker(worker, names)
+    heartbeat = None
+    if _is_redis(broker):
+        heartbeat = Heartbeat(broker, on_restart=on_broker_restart).start()
+    return EmbeddedWorker(worker, names, heartbeat)
 
 
 def _second_worker_filter(record: logging.LogRecord) -> bool:

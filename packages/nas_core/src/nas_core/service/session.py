@@ -24,10 +24,16 @@ On opening a session the service rebuilds its state from the log, and its embedd
 the recorded rows, computing nothing again; in the embedded mode a model the log shows
 "running" was being trained by a process that is gone, so it is recorded failed (with
 a retry) and trains again.
+
+Redis going away (scale-out): a model that cannot be handed over stays dispatched and
+is sent when Redis is back; a restarted Redis has lost its queues (the test setup and
+a default ``redis-server`` keep them in memory only), so every dispatched model that
+no worker has started yet is sent again (`nas_core.service.broker.Heartbeat`).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -67,6 +73,7 @@ from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
 from nas_core.training import Throughput, TrainJob, WorkerInfo
 
 from .actors import EVENTS_QUEUE, TRAIN_QUEUE, Actors, EventRecord, Runner, Runtime, declare_actors
+from .actors import _transient as transient
 from .broker import EmbeddedWorker, make_broker, start_worker
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags
 from .embedding import Embedder
@@ -75,6 +82,8 @@ from .replay_plan import plan_reexecution
 __all__ = ["Outcome", "Progress", "SessionService"]
 
 INTERRUPTED = "interrupted: the process training it stopped before the training ended"
+
+log = logging.getLogger(__name__)
 
 
 class Outcome(msgspec.Struct, frozen=True):
@@ -112,6 +121,7 @@ class _Live:
     embedder: Embedder
     throughput: Throughput
     dispatched: set[str] = field(default_factory=set)
+    unsent: set[str] = field(default_factory=set)  # dispatched, but the broker was away
 
 
 class SessionService:
@@ -148,7 +158,9 @@ class SessionService:
             self.broker, Runtime(runner=runner if self.embedded else None, cancel=cancel,
                                  record=self._record)
         )  # fmt: skip
-        self._workers.append(start_worker(self.broker, {EVENTS_QUEUE}, 1))
+        self._workers.append(
+            start_worker(self.broker, {EVENTS_QUEUE}, 1, on_broker_restart=self._broker_back)
+        )
         if self.embedded:
             self._workers.append(start_worker(self.broker, {TRAIN_QUEUE}, processes))
 
@@ -338,7 +350,9 @@ class SessionService:
         for m in done:
             throughput = _observe(throughput, state, m.flops, m.result)
         old = self._live_sessions.get(session)
-        live = _Live(state, embedder, throughput, old.dispatched if old else set())
+        live = _Live(state, embedder, throughput)
+        if old is not None:
+            live.dispatched, live.unsent = old.dispatched, old.unsent
         self._live_sessions[session] = live
         return live
 
@@ -395,19 +409,48 @@ class SessionService:
                 break
             if model in live.dispatched:
                 continue
-            m = state.models[model]
-            assert m.config is not None
-            assert m.seed is not None
-            job = TrainJob(
-                model_id=model,
-                arch=m.arch,
-                config=m.config,
-                seed=m.seed,
-                data=state.data or DataSpec(),
-                data_root=None if self.data_root is None else str(self.data_root),
-            )
             live.dispatched.add(model)
+            self._send(session, live, model)
+
+    def _send(self, session: str, live: _Live, model: str) -> None:
+        """Send `model`'s next attempt to ``"train"``; if the broker cannot be reached,
+        note it in `unsent` for `_broker_back`."""
+        state = live.state
+        m = state.models[model]
+        assert m.config is not None
+        assert m.seed is not None
+        job = TrainJob(
+            model_id=model,
+            arch=m.arch,
+            config=m.config,
+            seed=m.seed,
+            data=state.data or DataSpec(),
+            data_root=None if self.data_root is None else str(self.data_root),
+        )
+        try:
             self.actors.enqueue(session, job, attempt=m.attempts + 1)
+        except Exception as error:
+            if not transient(error):
+                raise
+            log.warning(
+                "model %s: broker unreachable (%s); sending it when it is back", model, error
+            )
+            live.unsent.add(model)
+        else:
+            live.unsent.discard(model)
+
+    def _broker_back(self, restarted: bool) -> None:
+        """Redis is reachable again: send what could not be sent; after a restart (its
+        queues lost) also every dispatched model that no worker has started."""
+        with self._lock:
+            for session, live in self._live_sessions.items():
+                again = set(live.unsent)
+                if restarted:
+                    again |= {m for m in live.dispatched if live.state.models[m].status == "queued"}
+                for model in sorted(again & live.dispatched):
+                    log.warning("session %s: sending model %s again", session, model)
+                    self._send(session, live, model)
+                live.unsent &= live.dispatched
 
     def _record(self, record: EventRecord) -> None:
         """``record_events``: append a worker's event, then embed, then dispatch."""

@@ -1,0 +1,209 @@
+// The client's read model: a fold of a session's events, the same rules as
+// nas_core.events.fold (Python). `tests/test_ui_fold.py` folds one log both ways
+// and compares the results field by field.
+//
+// Unlike the Python fold this one mutates `state` in place (a browser folds tens of
+// thousands of events as they stream; copying per event would be waste). Anything
+// that needs the state at an earlier seq folds a fresh one (`foldUpTo`).
+//
+// Shape (field names as in the server's JSON, so `GET /state` and this agree):
+//   state.models: Map id -> model (creation order); model fields as ModelState plus
+//     `queued_at`, `started_at`, `finished_at` (ISO times of the current attempt; the
+//     search view plots accuracy over wall time) and `epoch_at` (per curve entry).
+//   state.queue, state.drawer: arrays of ids; state.view {projection, selected_class};
+//   state.embeddings: {structure: Map id -> [x, y], predictions: Map};
+//   state.layouts: {projection: {seq, reason}}; state.last_seq; state.version (bumped
+//   by every fold that changed something: cheap change detection for views).
+
+export const PROJECTIONS = ["accuracy", "structure", "predictions", "search"];
+export const STATUSES = ["created", "queued", "running", "done", "failed", "cancelled"];
+
+export function emptyState() {
+  return {
+    session: "",
+    name: "",
+    created_at: null,
+    data: null,
+    settings: null,
+    class_names: [],
+    split: null,
+    input: null,
+    search_space_hash: "",
+    models: new Map(),
+    queue: [],
+    drawer: [],
+    view: { projection: "accuracy", selected_class: null },
+    embeddings: { structure: new Map(), predictions: new Map() },
+    layouts: {},
+    last_seq: 0,
+    version: 0,
+  };
+}
+
+function removeFrom(list, item) {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
+const HANDLERS = {
+  session_created(s, e, env) {
+    if (s.settings !== null) return; // a session is created once
+    s.session = env.session;
+    s.name = e.name;
+    s.created_at = env.at;
+    s.data = e.data;
+    s.settings = e.settings;
+    s.class_names = e.class_names;
+    s.split = e.split;
+    s.input = e.input;
+    s.search_space_hash = e.search_space_hash;
+  },
+  model_created(s, e, env) {
+    if (s.models.has(e.model)) return;
+    s.models.set(e.model, {
+      id: e.model,
+      arch: e.arch,
+      parent: e.parent,
+      origin: e.origin,
+      changes: e.changes,
+      description: e.description,
+      params: e.params,
+      flops: e.flops,
+      arch_hash: e.arch_hash,
+      created_seq: env.seq,
+      created_at: env.at,
+      status: "created",
+      config: null,
+      seed: null,
+      estimate_s: null,
+      attempts: 0,
+      worker: null,
+      curve: [],
+      result: null,
+      error: null,
+      queued_at: null,
+      started_at: null,
+      finished_at: null,
+      epoch_at: [],
+    });
+  },
+  training_queued(s, e, env) {
+    const m = s.models.get(e.model);
+    if (!m || m.status === "queued" || m.status === "running") return;
+    m.status = "queued";
+    m.config = e.config;
+    m.seed = e.seed;
+    m.estimate_s = e.estimate_s ?? null;
+    m.queued_at = env.at;
+    if (!s.queue.includes(e.model)) s.queue.push(e.model);
+  },
+  training_started(s, e, env) {
+    const m = s.models.get(e.model);
+    if (!m || m.status !== "queued" || e.attempt <= m.attempts) return;
+    m.status = "running";
+    m.attempts = e.attempt;
+    m.worker = e.worker;
+    m.curve = [];
+    m.epoch_at = [];
+    m.result = null;
+    m.started_at = env.at;
+    m.finished_at = null;
+    removeFrom(s.queue, e.model);
+  },
+  epoch_completed(s, e, env) {
+    const m = s.models.get(e.model);
+    if (!m || m.status !== "running" || m.attempts !== e.attempt) return;
+    m.curve.push(e.metrics);
+    m.epoch_at.push(env.at);
+  },
+  training_finished(s, e, env) {
+    const m = s.models.get(e.model);
+    if (!m || m.status !== "running" || m.attempts !== e.attempt) return;
+    m.status = "done";
+    m.result = e.result;
+    m.error = null;
+    m.finished_at = env.at;
+  },
+  training_failed(s, e, env) {
+    const m = s.models.get(e.model);
+    if (!m || m.status !== "running" || m.attempts !== e.attempt) return;
+    m.error = e.reason;
+    if (e.will_retry) {
+      m.status = "queued"; // back at the head of the queue
+      removeFrom(s.queue, e.model);
+      s.queue.unshift(e.model);
+    } else {
+      m.status = "failed";
+      m.finished_at = env.at;
+    }
+  },
+  training_cancelled(s, e, env) {
+    const m = s.models.get(e.model);
+    if (!m || (m.status !== "queued" && m.status !== "running")) return;
+    m.status = "cancelled";
+    m.finished_at = env.at;
+    removeFrom(s.queue, e.model);
+  },
+  queue_reordered(s, e) {
+    const queued = new Set(s.queue);
+    const order = [...new Set(e.order)].filter((m) => queued.has(m));
+    const placed = new Set(order);
+    s.queue = order.concat(s.queue.filter((m) => !placed.has(m)));
+  },
+  drawer_changed(s, e) {
+    for (const m of e.removed ?? []) removeFrom(s.drawer, m);
+    for (const m of e.added ?? []) {
+      if (s.models.has(m) && !s.drawer.includes(m)) s.drawer.push(m);
+    }
+  },
+  view_changed(s, e) {
+    s.view = { projection: e.projection, selected_class: e.selected_class ?? null };
+  },
+  model_embedded(s, e) {
+    if (!s.models.has(e.model)) return;
+    s.embeddings[e.projection].set(e.model, [e.x, e.y]);
+  },
+  layout_recomputed(s, e, env) {
+    s.embeddings[e.projection] = new Map(Object.entries(e.positions));
+    s.layouts[e.projection] = { seq: env.seq, reason: e.reason };
+  },
+};
+
+/** Fold `envelopes` (in seq order) into `state` in place; returns `state`. Envelopes
+ * at or below `state.last_seq` are skipped (a stream may overlap what was folded). */
+export function foldInto(state, envelopes, upto = Infinity) {
+  let last = state.last_seq;
+  let changed = false;
+  for (const env of envelopes) {
+    if (env.seq <= last) continue;
+    if (env.seq > upto) break;
+    const handler = HANDLERS[env.event.kind];
+    if (handler) handler(state, env.event, env); // an unknown kind from a newer server: skipped
+    last = env.seq;
+    changed = true;
+  }
+  state.last_seq = last;
+  if (changed) state.version += 1;
+  return state;
+}
+
+/** The state at `seq` (the fold of events 1..seq) from a fresh state. */
+export function foldUpTo(envelopes, seq = Infinity) {
+  return foldInto(emptyState(), envelopes, seq);
+}
+
+/** The plain-JSON form of a state (Maps as objects, client-only fields dropped): what
+ * the server's `GET /state` returns, minus the distances this client does not keep. */
+export function toJSON(state) {
+  const models = {};
+  for (const [id, m] of state.models) {
+    const { queued_at, started_at, finished_at, epoch_at, ...rest } = m;
+    models[id] = rest;
+  }
+  const embeddings = {};
+  for (const [p, map] of Object.entries(state.embeddings)) {
+    if (map.size) embeddings[p] = Object.fromEntries(map);
+  }
+  const { version, ...rest } = state;
+  return { ...rest, models, embeddings };
+}

@@ -1,0 +1,242 @@
+// One live session on a page: its event stream, the folded state, the timeline cursor
+// and the page's selection, shared by every component whose `src` names it.
+//
+// `src` is the session's SSE URL (…/api/sessions/ID/events), absolute or relative to
+// the page; every other URL (commands, SNACs, data images) is derived from it, so a
+// component works on any page that can reach the server (CORS: `--allow-origin`).
+
+import { emptyState, foldInto, foldUpTo } from "./fold.js";
+
+const KINDS = [
+  "session_created", "model_created", "training_queued", "training_started",
+  "epoch_completed", "training_finished", "training_failed", "training_cancelled",
+  "queue_reordered", "drawer_changed", "view_changed", "model_embedded", "layout_recomputed",
+];
+
+/** A 4xx/5xx answer of the server: `message` is its error, `path` names the field. */
+export class RemapError extends Error {
+  constructor(status, body) {
+    super(body?.error ?? `HTTP ${status}`);
+    this.status = status;
+    this.path = body?.path ?? null;
+    this.line = body?.line ?? null;
+  }
+}
+
+function commandId() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+}
+
+// Seeds reach 2**63 − 1 and JSON.parse would round them past 2**53: such an integer is
+// kept exact as its digits (a string; seeds are shown and sent back, never computed
+// with). The reviver's `source` (JSON.parse source text access) gives the digits; it
+// runs only on the events that hold a run of 16 digits somewhere.
+const keepBig = (key, value, context) =>
+  typeof value === "number" && !Number.isSafeInteger(value) && /^-?\d+$/.test(context?.source ?? "")
+    ? context.source
+    : value;
+
+export function parseEnvelope(text) {
+  return /\d{16}/.test(text) ? JSON.parse(text, keepBig) : JSON.parse(text);
+}
+
+const nextFrame = (fn) =>
+  typeof requestAnimationFrame === "function" && document.visibilityState !== "hidden"
+    ? requestAnimationFrame(fn)
+    : setTimeout(fn, 16);
+
+export class Session extends EventTarget {
+  constructor(src) {
+    super();
+    const url = new URL(src, document.baseURI);
+    const match = url.pathname.match(/^(.*)\/api\/sessions\/([^/]+)\/events\/?$/);
+    if (!match) throw new Error(`src must be a session's event URL (…/api/sessions/ID/events), not ${src}`);
+    this.src = url.href;
+    this.root = url.origin + match[1]; // where the server's /api lives
+    this.id = decodeURIComponent(match[2]);
+    this.token = url.searchParams.get("token");
+    this.envelopes = []; // every event received, in seq order
+    this.live = emptyState();
+    this.cursor = null; // null: live; a seq: the timeline shows the session as it was then
+    this.connected = false;
+    this.error = null;
+    this.ui = { selected: null, compare: [], hover: null };
+    this._pending = [];
+    this._scheduled = false;
+    this._atCursor = null;
+    this._connect();
+  }
+
+  // --- reading -------------------------------------------------------------------------
+
+  /** The state every view shows: live, or at the timeline's cursor. */
+  get state() {
+    if (this.cursor === null || this.cursor >= this.live.last_seq) return this.live;
+    if (this._atCursor?.last_seq !== this.cursor) this._atCursor = foldUpTo(this.envelopes, this.cursor);
+    return this._atCursor;
+  }
+
+  get lastSeq() {
+    return this.live.last_seq;
+  }
+
+  url(path) {
+    const u = new URL(this.root + path);
+    if (this.token) u.searchParams.set("token", this.token);
+    return u.href;
+  }
+
+  apiUrl(rest = "") {
+    return this.url(`/api/sessions/${encodeURIComponent(this.id)}${rest}`);
+  }
+
+  /** The URL of a model's SNAC (an SVG from the server's renderer). */
+  snacUrl(model, { height = 48, layout = "fixed" } = {}) {
+    const u = new URL(this.apiUrl(`/models/${encodeURIComponent(model)}/snac.svg`));
+    u.searchParams.set("height", String(height));
+    u.searchParams.set("layout", layout);
+    return u.href;
+  }
+
+  /** A data-set example as a PNG (split: train, val or test). */
+  imageUrl(split, index) {
+    return this.apiUrl(`/data/${split}/${index}.png`);
+  }
+
+  // --- writing -------------------------------------------------------------------------
+
+  /** POST one command ({type: "ablate", …}); resolves to the server's CommandAccepted,
+   * rejects with a RemapError naming what was wrong. Retry-safe (Idempotency-Key). */
+  async post(command) {
+    return this.request(this.apiUrl("/commands"), command, { "idempotency-key": commandId() });
+  }
+
+  async request(url, body, headers = {}) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = { error: text };
+    }
+    if (!response.ok) throw new RemapError(response.status, parsed);
+    return parsed;
+  }
+
+  /** Render an architecture (REMAP or Keras JSON) with the server's SNAC renderer:
+   * resolves to the SVG text, rejects with a RemapError naming the path. */
+  async render(spec, options = {}) {
+    const u = new URL(this.url("/api/snacs/render"));
+    for (const [k, v] of Object.entries(options)) u.searchParams.set(k, String(v));
+    const response = await fetch(u, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof spec === "string" ? spec : JSON.stringify(spec),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      let body = null;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = { error: text };
+      }
+      throw new RemapError(response.status, body);
+    }
+    return text;
+  }
+
+  // --- the page's shared view state ------------------------------------------------------
+
+  /** Show the session as it was at `seq` (null: live). */
+  setCursor(seq) {
+    const next = seq === null || seq >= this.live.last_seq ? null : Math.max(0, seq);
+    if (next === this.cursor) return;
+    this.cursor = next;
+    this._changed("cursor");
+  }
+
+  /** The model the inspector shows (and the generators start from). */
+  select(model) {
+    if (this.ui.selected === model) return;
+    this.ui.selected = model;
+    this._changed("selection");
+  }
+
+  /** Two drawer models the inspector compares side by side (an empty array: none). */
+  setCompare(models) {
+    this.ui.compare = models.slice(0, 2);
+    this._changed("selection");
+  }
+
+  setHover(model) {
+    if (this.ui.hover === model) return;
+    this.ui.hover = model;
+    this._changed("hover");
+  }
+
+  // --- the stream ------------------------------------------------------------------------
+
+  _connect() {
+    const source = (this.source = new EventSource(this.src));
+    source.onopen = () => {
+      this.connected = true;
+      this.error = null;
+      this._changed("connection");
+    };
+    source.onerror = () => {
+      this.connected = false;
+      this.error = source.readyState === EventSource.CLOSED ? "the server refused the stream" : "reconnecting…";
+      this._changed("connection");
+    };
+    const onEvent = (message) => {
+      this._pending.push(parseEnvelope(message.data));
+      this._schedule();
+    };
+    for (const kind of KINDS) source.addEventListener(kind, onEvent);
+    source.onmessage = onEvent; // a kind this client does not know yet
+  }
+
+  _schedule() {
+    if (this._scheduled) return;
+    this._scheduled = true;
+    nextFrame(() => {
+      this._scheduled = false;
+      const batch = this._pending;
+      this._pending = [];
+      const fresh = batch.filter((e) => e.seq > this.live.last_seq);
+      if (!fresh.length) return;
+      for (const e of fresh) this.envelopes.push(e);
+      foldInto(this.live, fresh);
+      this._changed("events", fresh);
+    });
+  }
+
+  _changed(what, envelopes = []) {
+    this.dispatchEvent(new CustomEvent("change", { detail: { what, envelopes } }));
+  }
+
+  close() {
+    this.source?.close();
+    sessions.delete(this.src);
+  }
+}
+
+const sessions = new Map();
+
+/** The page's Session for `src` (one per URL, however many components use it). */
+export function sessionFor(src) {
+  const href = new URL(src, document.baseURI).href;
+  let session = sessions.get(href);
+  if (!session) {
+    session = new Session(href);
+    sessions.set(href, session);
+  }
+  return session;
+}

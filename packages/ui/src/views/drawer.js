@@ -1,0 +1,271 @@
+// <remap-drawer>: the models the builder kept (REMAP Fig. 1B; the model drawer of MAST):
+// one row per model with its SNAC, sortable by any attribute or by a composite such as
+// accuracy per log10 parameters (MAST 3); click a row to inspect it, tick two to
+// compare them, ✕ to take one out.
+
+import { html, nothing } from "lit-html";
+import { live } from "lit-html/directives/live.js";
+import { repeat } from "lit-html/directives/repeat.js";
+import { RemapElement } from "../core/element.js";
+import { STATUS_COLORS, accuracyOf, formatAcc, formatCount } from "../core/theme.js";
+
+/** The best validation accuracy a model reached (null before its first epoch). */
+function bestVal(m) {
+  let best = null;
+  for (const e of m.curve) if (best === null || e.val_acc > best) best = e.val_acc;
+  return best;
+}
+
+const log10 = (x) => (x > 1 ? Math.log10(x) : null);
+
+/** Scores that weigh accuracy against cost (MAST: "validation accuracy divided by the
+ * log of the number of parameters"). */
+export const COMPOSITES = {
+  acc_log_params: {
+    label: "acc / log₁₀ params",
+    value: (m) => {
+      const a = accuracyOf(m);
+      const l = log10(m.params);
+      return a === null || l === null ? null : a / l;
+    },
+  },
+  acc_log_flops: {
+    label: "acc / log₁₀ FLOPs",
+    value: (m) => {
+      const a = accuracyOf(m);
+      const l = log10(m.flops);
+      return a === null || l === null ? null : a / l;
+    },
+  },
+  val_log_params: {
+    label: "val acc / log₁₀ params",
+    value: (m) => {
+      const a = bestVal(m);
+      const l = log10(m.params);
+      return a === null || l === null ? null : a / l;
+    },
+  },
+  acc_per_ms: {
+    label: "acc / forward ms",
+    value: (m) => {
+      const a = accuracyOf(m);
+      const ms = m.result?.forward_ms;
+      return a === null || !ms ? null : a / ms;
+    },
+  },
+};
+
+const COLUMNS = [
+  { key: "id", label: "Model", value: (m) => m.id, text: true },
+  { key: "params", label: "Params", value: (m) => m.params },
+  { key: "flops", label: "FLOPs", value: (m) => m.flops },
+  { key: "val_acc", label: "Val acc", value: bestVal },
+  { key: "test_acc", label: "Accuracy", value: (m) => accuracyOf(m) },
+  { key: "forward_ms", label: "Fwd ms", value: (m) => m.result?.forward_ms ?? null },
+  { key: "composite", label: "Score", value: null },
+];
+
+const styles = `
+:host { display: flex; flex-direction: column; min-height: 0; height: 100%; }
+.bar { display: flex; align-items: center; gap: 8px; padding: 6px 8px; border-bottom: 1px solid var(--remap-border); flex: none; }
+.bar h2 { margin: 0; }
+.bar .spacer { flex: 1; }
+.bar label { color: var(--remap-muted); font-size: 12px; display: flex; gap: 4px; align-items: center; }
+.bar select { font-size: 12px; padding: 1px 2px; border: 1px solid var(--remap-border); border-radius: var(--remap-radius); background: var(--remap-bg); }
+.compare { font-size: 12px; color: var(--remap-muted); white-space: nowrap; }
+.compare b { color: var(--remap-accent); }
+.scroll { flex: 1; min-height: 0; overflow: auto; }
+table { table-layout: fixed; width: 100%; min-width: 640px; }
+thead th { position: sticky; top: 0; background: var(--remap-panel); z-index: 1; padding: 0; }
+th button {
+  all: unset; box-sizing: border-box; display: flex; width: 100%; gap: 3px; padding: 4px 6px; cursor: pointer;
+  font-weight: 600; font-size: 12px; color: var(--remap-muted); white-space: nowrap;
+}
+th.num button { justify-content: flex-end; }
+th button:hover { color: var(--remap-text); }
+th button:focus-visible { outline: 2px solid var(--remap-accent); outline-offset: -2px; }
+th[aria-sort="ascending"] button, th[aria-sort="descending"] button { color: var(--remap-accent); }
+.arrow { width: 9px; display: inline-block; text-align: center; }
+td { height: 40px; padding: 2px 6px; overflow: hidden; text-overflow: ellipsis; }
+tbody tr { cursor: pointer; }
+tbody tr:hover { background: #f2f5f8; }
+tbody tr.hover { background: #f2f5f8; }
+tbody tr.selected { background: var(--remap-accent-soft); box-shadow: inset 3px 0 0 var(--remap-accent); }
+tbody tr:focus-visible { outline: 2px solid var(--remap-accent); outline-offset: -2px; }
+.snac-box { width: 128px; height: 32px; display: block; }
+.snac-box img { width: 128px; height: 32px; display: block; object-fit: contain; object-position: left center; }
+.id { font-family: var(--remap-mono); font-weight: 600; font-size: 12px; }
+.status { font-size: 12px; }
+td.pick, th.pick { width: 30px; text-align: center; padding: 0; }
+td.del, th.del { width: 32px; text-align: center; padding: 0; }
+.del button { border: none; background: none; color: var(--remap-muted); padding: 2px 6px; }
+.del button:hover { color: var(--remap-danger); }
+.empty { margin: auto; max-width: 44ch; line-height: 1.5; }
+.empty b { color: var(--remap-text); }
+`;
+
+export class RemapDrawer extends RemapElement {
+  static styles = styles;
+  static watches = ["events", "cursor", "selection", "hover"];
+
+  constructor() {
+    super();
+    this.sort = null; // {key, dir: 1 | -1}; null: the order models were added
+    this.composite = "acc_log_params";
+  }
+
+  column(key) {
+    const c = COLUMNS.find((col) => col.key === key);
+    return key === "composite" ? { ...c, value: COMPOSITES[this.composite].value } : c;
+  }
+
+  /** Click a header: sort by it (text ascending, numbers best-first = descending),
+   * again to reverse, a third time back to the order added. */
+  toggleSort(key) {
+    const col = this.column(key);
+    const first = col.text ? 1 : -1;
+    if (!this.sort || this.sort.key !== key) this.sort = { key, dir: first };
+    else if (this.sort.dir === first) this.sort = { key, dir: -first };
+    else this.sort = null;
+    this.requestRender();
+  }
+
+  sorted(models) {
+    if (!this.sort) return models;
+    const { key, dir } = this.sort;
+    const value = this.column(key).value;
+    const keyed = models.map((m, i) => [value(m), i, m]);
+    keyed.sort((a, b) => {
+      const [x, , ] = a;
+      const [y, , ] = b;
+      // a model without the value (not trained yet) goes last either way
+      if (x === null || x === undefined) return y === null || y === undefined ? a[1] - b[1] : 1;
+      if (y === null || y === undefined) return -1;
+      const c = typeof x === "string" ? x.localeCompare(y, undefined, { numeric: true }) : x - y;
+      return c ? dir * c : a[1] - b[1];
+    });
+    return keyed.map((k) => k[2]);
+  }
+
+  open(id) {
+    this.session.select(id);
+    this.emit("remap-show", { tab: "inspect" });
+  }
+
+  pick(id, checked) {
+    const now = this.session.ui.compare.filter((m) => m !== id);
+    // a third tick replaces the older of the two
+    this.session.setCompare(checked ? [...now, id].slice(-2) : now);
+  }
+
+  remove(id) {
+    if (this.session.ui.compare.includes(id)) this.session.setCompare(this.session.ui.compare.filter((m) => m !== id));
+    this.post({ type: "drawer_remove", models: [id] });
+  }
+
+  onRowKey(e, id) {
+    if (e.target !== e.currentTarget) return;
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      this.open(id);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const rows = [...this.shadowRoot.querySelectorAll("tbody tr")];
+      rows[rows.indexOf(e.currentTarget) + (e.key === "ArrowDown" ? 1 : -1)]?.focus();
+    } else if (e.key === "Delete" || e.key === "Backspace") {
+      e.preventDefault();
+      this.remove(id);
+    }
+  }
+
+  template() {
+    const s = this.session;
+    const state = s.state;
+    const models = state.drawer.map((id) => state.models.get(id)).filter(Boolean);
+    const compare = s.ui.compare;
+    const replay = s.cursor !== null;
+    const header = html`<div class="bar">
+      <h2>Drawer</h2><span class="muted">${models.length} ${models.length === 1 ? "model" : "models"}</span>
+      <span class="spacer"></span>
+      <span class="compare" aria-live="polite">${compare.length === 2
+        ? html`comparing <b>${compare[0]}</b> and <b>${compare[1]}</b>`
+        : compare.length === 1
+          ? html`tick one more to compare with <b>${compare[0]}</b>`
+          : models.length > 1 ? "tick two to compare" : ""}</span>
+      <label>Score
+        <select aria-label="Composite score" @change=${(e) => {
+          this.composite = e.target.value;
+          this.requestRender();
+        }}>
+          ${Object.entries(COMPOSITES).map(([k, c]) => html`<option value=${k} ?selected=${k === this.composite}>${c.label}</option>`)}
+        </select>
+      </label>
+    </div>`;
+    if (!models.length) {
+      return html`${header}<div class="scroll" style="display:flex">
+        <p class="empty"><b>No models in the drawer yet.</b><br>Click a model in the overview to keep it
+          here; then sort by any column, click one to inspect it, or tick two to compare them.</p>
+      </div>`;
+    }
+    const sortState = (key) =>
+      this.sort?.key === key ? (this.sort.dir > 0 ? "ascending" : "descending") : "none";
+    const th = (c) => {
+      const label = c.key === "composite" ? COMPOSITES[this.composite].label : c.label;
+      const state = sortState(c.key);
+      const width = { id: 64, params: 62, flops: 58, val_acc: 62, test_acc: 72, forward_ms: 56, composite: 70 }[c.key];
+      return html`<th scope="col" class=${c.text ? "" : "num"} aria-sort=${state} style="width:${width}px">
+        <button aria-label="Sort by ${label}" title="Sort by ${label}" @click=${() => this.toggleSort(c.key)}>
+          ${c.text ? "" : html`<span class="arrow" aria-hidden="true">${state === "ascending" ? "▲" : state === "descending" ? "▼" : ""}</span>`}
+          <span>${c.key === "composite" ? "Score" : label}</span>
+          ${c.text ? html`<span class="arrow" aria-hidden="true">${state === "ascending" ? "▲" : state === "descending" ? "▼" : ""}</span>` : ""}
+        </button></th>`;
+    };
+    const score = COMPOSITES[this.composite].value;
+    return html`${header}<div class="scroll">
+      <table aria-label="Model drawer">
+        <thead><tr>
+          <th class="pick" scope="col"><span class="sr-only">Compare</span></th>
+          <th scope="col" style="width:140px;padding:4px 6px">SNAC</th>
+          ${COLUMNS.map(th)}
+          <th class="del" scope="col"><span class="sr-only">Remove</span></th>
+        </tr></thead>
+        <tbody>
+          ${repeat(this.sorted(models), (m) => m.id, (m) => {
+            const acc = accuracyOf(m);
+            const val = bestVal(m);
+            const sc = score(m);
+            const cls = [m.id === s.ui.selected ? "selected" : "", m.id === s.ui.hover ? "hover" : ""].join(" ");
+            return html`<tr class=${cls} tabindex="0" data-id=${m.id} aria-selected=${m.id === s.ui.selected ? "true" : "false"}
+              aria-label="Inspect ${m.id}"
+              @click=${() => this.open(m.id)} @keydown=${(e) => this.onRowKey(e, m.id)}
+              @mouseenter=${() => s.setHover(m.id)} @mouseleave=${() => {
+                if (s.ui.hover === m.id) s.setHover(null);
+              }}>
+              <td class="pick" @click=${(e) => e.stopPropagation()}>
+                <input type="checkbox" aria-label="Compare ${m.id}" .checked=${live(compare.includes(m.id))}
+                  @change=${(e) => this.pick(m.id, e.target.checked)}>
+              </td>
+              <td><span class="snac-box"><img src=${s.snacUrl(m.id, { height: 32 })} alt="SNAC of ${m.id}"
+                width="128" height="32" loading="lazy"></span></td>
+              <td class="id" title=${m.description ?? ""}>${m.id}</td>
+              <td class="num">${formatCount(m.params)}</td>
+              <td class="num">${formatCount(m.flops)}</td>
+              <td class="num">${val === null ? "" : formatAcc(val)}</td>
+              <td class="num">${acc === null
+                ? html`<span class="status" style="color:${STATUS_COLORS[m.status]}">${m.status}${m.status === "running" && m.config ? ` ${m.curve.length}/${m.config.epochs}` : ""}</span>`
+                : html`<b>${formatAcc(acc)}</b>`}</td>
+              <td class="num">${m.result ? m.result.forward_ms.toFixed(2) : ""}</td>
+              <td class="num">${sc === null ? "" : sc.toFixed(this.composite === "acc_per_ms" ? 2 : 3)}</td>
+              <td class="del" @click=${(e) => e.stopPropagation()}>
+                <button ?disabled=${replay} aria-label="Remove ${m.id} from the drawer" title="Remove from the drawer"
+                  @click=${() => this.remove(m.id)}>✕</button>
+              </td>
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>${nothing}`;
+  }
+}
+
+customElements.define("remap-drawer", RemapDrawer);

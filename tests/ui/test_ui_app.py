@@ -1,0 +1,22 @@
+"""<remap-app> in a real browser: the page opens the newest session and every view
+receives the same live events."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_app_opens_the_session_and_follows_it_live(server, page, screenshot) -> None:
+    session = server.new_session("app smoke", sample=3, epochs=1)
+    page.goto(f"{server.url}/?session={session}")
+    header = page.locator("remap-app header")
+    header.get_by_text("app smoke").wait_for()
+    page.wait_for_function(
+        "() => { const a = document.querySelector('remap-app');"
+        " return a && a.session.live.models.size === 3; }"
+    )
+    server.wait_idle(session)
+    page.locator("remap-app header").get_by_text("3 trained").wait_for()
+    screenshot(page, "app")

@@ -1,0 +1,122 @@
+"""<remap-queue> in a real browser: queued models in queue order, reordered by drag and
+drop and by keyboard (the server's queue follows), cancelled from the view."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+QUEUED_IDS = """el => [...el.shadowRoot.querySelectorAll('li.queued')].map(li => li.dataset.id)"""
+
+
+def _open(server, page, session: str) -> None:
+    page.goto(server.url + "/snacs/")  # an HTML page of the server: same origin
+    page.set_content(
+        f'<script type="module" src="{server.url}/ui/remap.js"></script>'
+        '<body style="margin:0;background:#fff">'
+        '<div style="width:620px;height:860px;overflow:auto;padding:8px;box-sizing:border-box">'
+        f'<remap-queue src="{server.events_url(session)}"></remap-queue></div></body>'
+    )
+
+
+def _server_queue(server, session: str) -> list[str]:
+    return server.get(f"/api/sessions/{session}/state")["queue"]
+
+
+def _until(check, what: str, timeout_s: float = 30.0):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def _before(queue: list[str], a: str, b: str) -> bool:
+    return a in queue and b in queue and queue.index(a) < queue.index(b)
+
+
+def test_queue_reorders_by_drag_and_keyboard_and_cancels(server, page, screenshot) -> None:
+    session = server.new_session("queue view", sample=6, epochs=60, limit=500)
+    _open(server, page, session)
+    queue = page.locator("remap-queue")
+    page.wait_for_function(
+        "() => { const q = document.querySelector('remap-queue');"
+        " return q && q.shadowRoot && q.shadowRoot.querySelectorAll('li.queued').length >= 4; }",
+        timeout=60_000,
+    )
+    # the view shows the server's order, the next first, with estimates and a total
+    shown = queue.evaluate(QUEUED_IDS)
+    truth = _server_queue(server, session)
+    assert [m for m in shown if m in truth] == [m for m in truth if m in shown]
+    queue.get_by_text("waiting").wait_for()
+    screenshot(page, "queue")
+
+    # drag the last queued model onto the top half of the one before it
+    shown = queue.evaluate(QUEUED_IDS)
+    last, before = shown[-1], shown[-2]
+    source = queue.locator(f'li.queued[data-id="{last}"]')
+    target = queue.locator(f'li.queued[data-id="{before}"]')
+    source.drag_to(target, target_position={"x": 40, "y": 4})
+    _until(lambda: _before(_server_queue(server, session), last, before), "the dragged order")
+    page.wait_for_function(
+        f"() => {{ const ids = ({QUEUED_IDS})(document.querySelector('remap-queue'));"
+        f" return ids.indexOf('{last}') >= 0 && ids.indexOf('{last}') < ids.indexOf('{before}'); }}"
+    )
+
+    # keyboard: focus the last row, Alt+ArrowUp twice moves it two places up
+    shown = queue.evaluate(QUEUED_IDS)
+    mover, passed = shown[-1], shown[-3]
+    row = queue.locator(f'li.queued[data-id="{mover}"]')
+    row.focus()
+    page.keyboard.press("Alt+ArrowUp")
+    page.wait_for_function(
+        f"() => {{ const ids = ({QUEUED_IDS})(document.querySelector('remap-queue'));"
+        f" return ids.indexOf('{mover}') < ids.length - 1; }}"
+    )
+    # focus stays on the moved row, so a second press moves it again
+    assert queue.evaluate("el => el.shadowRoot.activeElement?.dataset.id") == mover
+    page.keyboard.press("Alt+ArrowUp")
+    _until(lambda: _before(_server_queue(server, session), mover, passed), "the keyboard order")
+
+    # the Move down button
+    shown = queue.evaluate(QUEUED_IDS)
+    down, after = shown[-2], shown[-1]
+    queue.get_by_role("button", name=f"Move {down} down").click()
+    _until(lambda: _before(_server_queue(server, session), after, down), "the button order")
+
+    # cancel a queued model: it leaves the queue and shows as cancelled
+    victim = queue.evaluate(QUEUED_IDS)[-1]
+    queue.get_by_role("button", name=f"Cancel {victim}").click()
+    _until(
+        lambda: (
+            server.get(f"/api/sessions/{session}/state")["models"][victim]["status"] == "cancelled"
+        ),
+        "the cancel",
+    )
+    queue.locator(f'li.cancelled[data-id="{victim}"]').wait_for()
+
+    # a running model shows its epoch progress and worker
+    queue.locator("li.running [role=progressbar]").first.wait_for(timeout=60_000)
+    queue.get_by_role("button", name="Cancelled").click()
+    queue.locator(f'li.cancelled[data-id="{victim}"]').wait_for()
+    assert queue.locator("li.queued").count() == 0
+    queue.get_by_role("button", name="All").click()
+    page.wait_for_function(
+        "() => [...document.querySelector('remap-queue').shadowRoot"
+        ".querySelectorAll('li.running [role=progressbar]')]"
+        ".some(p => Number(p.getAttribute('aria-valuenow')) > 0)",
+        timeout=60_000,
+    )
+    screenshot(page, "queue-after")
+
+    # leave the shared trainer free for the other tests
+    state = server.get(f"/api/sessions/{session}/state")
+    for mid, m in state["models"].items():
+        if m["status"] in ("queued", "running"):
+            server.post(f"/api/sessions/{session}/commands", {"type": "cancel", "model": mid})
