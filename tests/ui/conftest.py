@@ -195,3 +195,11 @@ def screenshot() -> Callable:
         return path
 
     return take
+
+
+def mount(page, server: Server, html: str) -> None:
+    """Open a page of the server's origin whose HTML is `html` (served by Playwright:
+    the server has no such page), e.g. a view alone with the bundle's script tag."""
+    url = f"{server.url}/__test__/page-{id(html):x}.html"
+    page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(url)

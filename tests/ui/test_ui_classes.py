@@ -6,6 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
+
+from .conftest import mount
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,13 +31,14 @@ def test_classes_show_examples_and_pick_a_class(server, page, screenshot) -> Non
     session = server.new_session("classes", sample=2, epochs=1, limit=400)
     state = server.wait_idle(session)
     names = state["class_names"]
-    page.goto(server.url + "/snacs/")  # an HTML page of the same origin
-    page.set_content(
+    mount(
+        page,
+        server,
         f"""<style>body {{ margin: 0; padding: 12px; background: #fff; }}
         .panel {{ width: {PANEL}px; border: 1px solid #dde1e6; padding: 8px; }}</style>
         <script type="module" src="{server.url}/ui/remap.js"></script>
         <div class="panel">
-        <remap-classes src="{server.events_url(session)}"></remap-classes></div>"""
+        <remap-classes src="{server.events_url(session)}"></remap-classes></div>""",
     )
     view = page.locator("remap-classes")
     buttons = view.locator("button.cls")
@@ -52,7 +56,7 @@ def test_classes_show_examples_and_pick_a_class(server, page, screenshot) -> Non
         assert str(n) in about
     assert "Digits" in about
     every = view.get_by_role("button", name="All classes", exact=True)
-    assert every.get_attribute("aria-pressed") == "true"
+    expect(every).to_have_attribute("aria-pressed", "true")
     view.locator("button.cls .meta .acc", has_text="best").first.wait_for()  # models trained
     screenshot(page, "classes", full_page=True)
 
@@ -62,7 +66,7 @@ def test_classes_show_examples_and_pick_a_class(server, page, screenshot) -> Non
         f"() => {ROOT}.shadowRoot.querySelector('button.cls[data-class=\"3\"]')"
         ".getAttribute('aria-pressed') === 'true'"
     )
-    assert every.get_attribute("aria-pressed") == "false"
+    expect(every).to_have_attribute("aria-pressed", "false")
     screenshot(page, "classes-selected", full_page=True)
 
     buttons.nth(3).click()  # again: back to all classes

@@ -10,20 +10,23 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import mount
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROW_IDS = "el => [...el.shadowRoot.querySelectorAll('tbody tr')].map(tr => tr.dataset.id)"
 
 
 def _open(server, page, session: str) -> None:
-    page.goto(server.url + "/snacs/")  # an HTML page of the server: same origin
-    page.set_content(
+    mount(
+        page,
+        server,
         '<!doctype html><html><body style="margin:0;background:#eef0f3">'
         '<div style="width:700px;height:300px;margin:8px;background:#fff;border:1px solid #dde1e6;'
         'border-radius:6px;display:flex;flex-direction:column;overflow:hidden">'
         f'<remap-drawer style="flex:1;min-height:0" src="{server.events_url(session)}">'
         "</remap-drawer></div>"
-        f'<script type="module" src="{server.url}/ui/remap.js"></script></body></html>'
+        f'<script type="module" src="{server.url}/ui/remap.js"></script></body></html>',
     )
 
 

@@ -10,6 +10,7 @@ server restart, and imported into another store, shows exactly what it showed.
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -170,21 +171,24 @@ def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) 
         expect(generate.locator("table.children tbody tr")).to_have_count(len(children))
         app.locator("#tab-queue").click()
         queue = app.locator("remap-queue")
-        queued = _state(server, session)["queue"]
-        if len(queued) >= 2:
-            last = queued[-1]
-            queue.get_by_role("button", name=f"Move {last} up").click()
-
-            def moved() -> bool:
-                now = _state(server, session)["queue"]
-                return last not in now or now.index(last) < len(queued) - 1
-
-            _wait_for(moved, "the reorder")
-            screenshot(page, "e2e-3-queue")
-            victim = _state(server, session)["queue"][-1]
-            queue.get_by_role("button", name=f"Cancel {victim}").click()
-            _wait_for(lambda: _state(server, session)["models"][victim]["status"] == "cancelled",
-                      "the cancel")  # fmt: skip
+        # act on what the view shows: move the last queued model up, then cancel the one
+        # it passed (models train one at a time, ~1 s each: these are seconds away)
+        page.wait_for_function(
+            "() => document.querySelector('remap-app').shadowRoot.querySelector('remap-queue')"
+            ".shadowRoot.querySelectorAll('li.queued').length >= 4",
+            timeout=60_000,
+        )
+        shown = queue.evaluate(
+            "q => [...q.shadowRoot.querySelectorAll('li.queued')].map(li => li.dataset.id)"
+        )
+        mover, victim = shown[-1], shown[-2]
+        queue.get_by_role("button", name=f"Move {mover} up").click()
+        queue.get_by_role("button", name=f"Cancel {victim}").click()
+        screenshot(page, "e2e-3-queue")
+        _wait_for(lambda: _state(server, session)["models"][victim]["status"] == "cancelled",
+                  "the cancel")  # fmt: skip
+        kinds = _kinds(server, session)
+        assert "queue_reordered" in kinds
         final = server.wait_idle(session, 180)
         done = [m for m in final["models"].values() if m["status"] == "done"]
         _wait_drawn(page, len(done))  # the children appear in the overview
@@ -259,6 +263,11 @@ def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) 
         _same(_replayed(browser, imported, session, last_seq), shown, "imported")
     finally:
         stop_server(imported)
+
+
+def _kinds(server: Server, session: str) -> list[str]:
+    lines = _raw(f"{server.url}/api/sessions/{session}/export").decode().splitlines()
+    return [json.loads(line).get("event", {}).get("kind") for line in lines[1:]]
 
 
 def _same(replayed: tuple[str, bytes], shown: tuple[str, bytes], how: str) -> None:

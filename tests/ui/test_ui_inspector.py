@@ -4,6 +4,9 @@ bars, confusion matrix and its example popover), then two compared side by side.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
+
+from .conftest import mount
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -14,13 +17,14 @@ ROOT = "document.querySelector('remap-inspector')"
 def put_on_page(page, server, session: str) -> None:
     # an HTML page of the same origin (a JSON document, e.g. /api/openapi.json, does not
     # upgrade custom elements written into it)
-    page.goto(server.url + "/snacs/")
-    page.set_content(
+    mount(
+        page,
+        server,
         f"""<style>body {{ margin: 0; padding: 12px; background: #fff; }}
         .panel {{ width: {PANEL}px; border: 1px solid #dde1e6; padding: 8px; }}</style>
         <script type="module" src="{server.url}/ui/remap.js"></script>
         <div class="panel">
-        <remap-inspector src="{server.events_url(session)}"></remap-inspector></div>"""
+        <remap-inspector src="{server.events_url(session)}"></remap-inspector></div>""",
     )
 
 
@@ -93,7 +97,9 @@ def test_inspector_shows_a_model_and_compares_two(server, page, screenshot) -> N
 
     # curves by wall time
     inspector.get_by_role("button", name="wall time").click()
-    assert inspector.get_by_role("button", name="wall time").get_attribute("aria-pressed") == "true"
+    expect(inspector.get_by_role("button", name="wall time")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     card.locator("svg.chart text", has_text="wall time").first.wait_for()
 
     # compare mode: two cards side by side, the second with deltas against the first

@@ -4,7 +4,6 @@ zooms, pans and resets, and moves a keyboard focus between models."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -18,8 +17,8 @@ def _open(page, server, session: str) -> None:
     """A page of the server's origin holding only <remap-overview> (served by
     Playwright: the server has no such page)."""
     body = (
-        "<!doctype html><html><body style=\"margin:0\">"
-        "<style>remap-overview{display:block;height:620px;width:960px}</style>"
+        '<!doctype html><html><body style="margin:0">'
+        "<style>remap-overview{height:620px;width:960px}</style>"
         f'<remap-overview src="{server.events_url(session)}"></remap-overview>'
         '<script type="module" src="/ui/remap.js"></script></body></html>'
     )
@@ -33,9 +32,7 @@ def _stats(page) -> dict:
 
 
 def _point(page, model: str) -> dict:
-    return page.evaluate(
-        "id => document.querySelector('remap-overview').pointOf(id)", model
-    )
+    return page.evaluate("id => document.querySelector('remap-overview').pointOf(id)", model)
 
 
 def _wait_projection(page, server, session: str, projection: str) -> None:
@@ -46,6 +43,15 @@ def _wait_projection(page, server, session: str, projection: str) -> None:
         timeout=WAIT_MS,
     )
     assert server.get(f"/api/sessions/{session}/state")["view"]["projection"] == projection
+
+
+def _wait_drawn(page, n: int) -> None:
+    page.wait_for_function(
+        "n => { const s = document.querySelector('remap-overview')?.stats;"
+        " return s && s.drawn === n && !s.animating; }",
+        arg=n,
+        timeout=WAIT_MS,
+    )
 
 
 def _drawer(server, session: str) -> list[str]:
@@ -86,6 +92,17 @@ def test_overview_draws_toggles_and_interacts(server, page, screenshot, trained)
     assert overview.get_by_role("button", name="Accuracy").get_attribute("aria-pressed") == "true"
     screenshot(page, "overview-accuracy")
 
+    # the timeline cursor: the state as it was (a fresh fold), then live again
+    early = page.evaluate(
+        "() => document.querySelector('remap-overview').session.envelopes"
+        ".filter((e) => e.event.kind === 'model_created')[1].seq"
+    )
+    page.evaluate("s => document.querySelector('remap-overview').session.setCursor(s)", early)
+    _wait_drawn(page, 2)
+    assert "2 models" in canvas.get_attribute("aria-label")
+    page.evaluate("() => document.querySelector('remap-overview').session.setCursor(null)")
+    _wait_drawn(page, len(state["models"]))
+
     # every projection, through the log
     for name, projection in [
         ("Structure", "structure"),
@@ -95,9 +112,10 @@ def test_overview_draws_toggles_and_interacts(server, page, screenshot, trained)
     ]:
         overview.get_by_role("button", name=name, exact=True).click()
         _wait_projection(page, server, session, projection)
-        assert overview.get_by_role("button", name=name, exact=True).get_attribute(
-            "aria-pressed"
-        ) == "true"
+        assert (
+            overview.get_by_role("button", name=name, exact=True).get_attribute("aria-pressed")
+            == "true"
+        )
         assert _stats(page)["drawn"] >= len(models)
         if projection != "accuracy":
             screenshot(page, f"overview-{projection}")
@@ -126,9 +144,9 @@ def test_overview_draws_toggles_and_interacts(server, page, screenshot, trained)
         ".querySelector('.tip img'); return i && i.complete && i.naturalWidth > 0; }",
         timeout=WAIT_MS,
     )
-    assert page.evaluate(
-        "() => document.querySelector('remap-overview').session.ui.hover"
-    ) == target
+    assert (
+        page.evaluate("() => document.querySelector('remap-overview').session.ui.hover") == target
+    )
     screenshot(page, "overview-hover")
 
     # click: into the drawer, and selected
@@ -139,9 +157,10 @@ def test_overview_draws_toggles_and_interacts(server, page, screenshot, trained)
         timeout=WAIT_MS,
     )
     assert target in _drawer(server, session)
-    assert page.evaluate(
-        "() => document.querySelector('remap-overview').session.ui.selected"
-    ) == target
+    assert (
+        page.evaluate("() => document.querySelector('remap-overview').session.ui.selected")
+        == target
+    )
 
     # brush: shift-drag around the whole plot, then add all
     box = canvas.bounding_box()
@@ -168,9 +187,7 @@ def test_overview_draws_toggles_and_interacts(server, page, screenshot, trained)
     reset = overview.get_by_role("button", name="Reset zoom")
     assert reset.is_disabled()
     page.mouse.move(before["x"], before["y"])
-    canvas.dispatch_event(
-        "wheel", {"deltaY": -600, "clientX": before["x"], "clientY": before["y"]}
-    )
+    canvas.dispatch_event("wheel", {"deltaY": -600, "clientX": before["x"], "clientY": before["y"]})
     page.wait_for_function(
         "() => document.querySelector('remap-overview').stats.zoom > 1.5", timeout=WAIT_MS
     )
@@ -195,12 +212,9 @@ def test_overview_draws_toggles_and_interacts(server, page, screenshot, trained)
     assert abs(restored["y"] - before["y"]) < 0.5
 
     # keyboard: focus the canvas, move between models, Enter adds the focused one
-    page.evaluate(
-        "s => fetch(`/api/sessions/${s}/commands`, {method: 'POST',"
-        " headers: {'content-type': 'application/json'},"
-        " body: JSON.stringify({type: 'drawer_remove', models: %s})})"
-        % json.dumps(list(state["models"])),
-        session,
+    server.post(
+        f"/api/sessions/{session}/commands",
+        {"type": "drawer_remove", "models": list(state["models"])},
     )
     page.wait_for_function(
         "() => document.querySelector('remap-overview').session.live.drawer.length === 0",

@@ -7,18 +7,21 @@ import time
 
 import pytest
 
+from .conftest import mount
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 QUEUED_IDS = """el => [...el.shadowRoot.querySelectorAll('li.queued')].map(li => li.dataset.id)"""
 
 
 def _open(server, page, session: str) -> None:
-    page.goto(server.url + "/snacs/")  # an HTML page of the server: same origin
-    page.set_content(
+    mount(
+        page,
+        server,
         f'<script type="module" src="{server.url}/ui/remap.js"></script>'
         '<body style="margin:0;background:#fff">'
         '<div style="width:620px;height:860px;overflow:auto;padding:8px;box-sizing:border-box">'
-        f'<remap-queue src="{server.events_url(session)}"></remap-queue></div></body>'
+        f'<remap-queue src="{server.events_url(session)}"></remap-queue></div></body>',
     )
 
 

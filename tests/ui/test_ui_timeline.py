@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import mount
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CURSOR = "() => document.querySelector('remap-timeline').session.cursor"
@@ -21,8 +23,9 @@ def _until(page, condition: str, timeout: float = 30_000) -> None:
 
 def _open(server, page, session: str) -> None:
     src = server.events_url(session)
-    page.goto(server.url + "/snacs/")  # an HTML page of the server: same origin
-    page.set_content(
+    mount(
+        page,
+        server,
         '<!doctype html><html><body style="margin:0;background:#eef0f3;height:100vh;'
         'display:grid;grid-template-rows:1fr 48px">'
         '<main style="display:grid;grid-template-columns:700px 620px;gap:8px;padding:8px;'
@@ -33,7 +36,7 @@ def _open(server, page, session: str) -> None:
         f'<remap-queue src="{src}"></remap-queue></div></main>'
         '<footer style="border-top:1px solid #dde1e6;background:#f7f8fa;padding:4px 14px">'
         f'<remap-timeline src="{src}"></remap-timeline></footer>'
-        f'<script type="module" src="{server.url}/ui/remap.js"></script></body></html>'
+        f'<script type="module" src="{server.url}/ui/remap.js"></script></body></html>',
     )
 
 

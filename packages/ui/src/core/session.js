@@ -46,6 +46,18 @@ const nextFrame = (fn) =>
     ? requestAnimationFrame(fn)
     : setTimeout(fn, 16);
 
+/** The index of the first envelope with a seq above `seq` (envelopes in seq order). */
+function firstAfter(envelopes, seq) {
+  let lo = 0;
+  let hi = envelopes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (envelopes[mid].seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class Session extends EventTarget {
   constructor(src) {
     super();
@@ -65,6 +77,7 @@ export class Session extends EventTarget {
     this._pending = [];
     this._scheduled = false;
     this._atCursor = null;
+    this._atCursorSeq = null;
     this._connect();
   }
 
@@ -73,7 +86,17 @@ export class Session extends EventTarget {
   /** The state every view shows: live, or at the timeline's cursor. */
   get state() {
     if (this.cursor === null || this.cursor >= this.live.last_seq) return this.live;
-    if (this._atCursor?.last_seq !== this.cursor) this._atCursor = foldUpTo(this.envelopes, this.cursor);
+    if (this._atCursorSeq !== this.cursor) {
+      if (this._atCursor !== null && this.cursor > this._atCursorSeq) {
+        // forward (playing, scrubbing on): fold on from where the last cursor was
+        const from = firstAfter(this.envelopes, this._atCursor.last_seq);
+        this._atCursor = foldInto(this._atCursor, this.envelopes.slice(from), this.cursor);
+        this._atCursor = { ...this._atCursor }; // a new object: views key caches on it
+      } else {
+        this._atCursor = foldUpTo(this.envelopes, this.cursor);
+      }
+      this._atCursorSeq = this.cursor; // keyed by the cursor, not the fold's last seq
+    }
     return this._atCursor;
   }
 

@@ -23,7 +23,8 @@ import { PROJECTIONS } from "../core/fold.js";
 import { formatCount } from "../core/theme.js";
 import { SpatialGrid } from "./overview/grid.js";
 import { describe, layoutFor, modelArrays } from "./overview/points.js";
-import { BUCKET_COLORS, BUCKETS, ease, linearTicks, logTicks, rampCSS } from "./overview/scales.js";
+import { PointRaster } from "./overview/raster.js";
+import { BUCKET_COLORS, BUCKET_RGB, BUCKETS, ease, linearTicks, logTicks, rampCSS } from "./overview/scales.js";
 
 const LABELS = { accuracy: "Accuracy", structure: "Structure", predictions: "Predictions", search: "Search" };
 const TITLES = {
@@ -96,6 +97,7 @@ export class RemapOverview extends RemapElement {
     this.k = 10; // the search view's rolling window
     this.brushMode = false;
     this._key = "";
+    this._state = null;
     this._models = null;
     this._layout = null;
     this._grid = null;
@@ -122,6 +124,10 @@ export class RemapOverview extends RemapElement {
     this._raf = 0;
     this._stats = { drawn: 0, lastFrameMs: 0, frames: 0, paintedAt: 0 };
     this._miniCache = null;
+    this._raster = new PointRaster();
+    this._base = document.createElement("canvas"); // the last grid + points, for cheap frames
+    this._baseKey = null;
+    this._syncs = 0; // bumped whenever the arrays are rebuilt
     this._shown = 0;
     this._canvas = null;
     this._mini = null;
@@ -212,8 +218,12 @@ export class RemapOverview extends RemapElement {
     const state = this.session.state;
     const projection = PROJECTIONS.includes(state.view.projection) ? state.view.projection : "accuracy";
     const cls = state.view.selected_class ?? null;
+    // the state at the timeline's cursor is a fresh object whose version counts from 0:
+    // the cache keys on the object as well as its version
     const key = `${state.last_seq}:${state.version}:${projection}:${cls}:${this.k}`;
-    if (key === this._key) return;
+    if (key === this._key && state === this._state) return;
+    this._state = state;
+    this._syncs += 1;
     const switching = this._layout !== null && projection !== this._projection;
     this._key = key;
     const previous = this._models;
@@ -493,9 +503,13 @@ export class RemapOverview extends RemapElement {
     this.requestRender();
   }
 
+  /** Put `ids` into the drawer (those not in it yet: the server refuses a model that
+   * is already there) and, with `select`, show the last one in the inspector. */
   _add(ids, select) {
     if (!ids.length) return;
-    this.post({ type: "drawer_add", models: ids });
+    const inDrawer = new Set(this.session.live.drawer);
+    const fresh = ids.filter((id) => !inDrawer.has(id));
+    if (fresh.length) this.post({ type: "drawer_add", models: fresh });
     if (select) this.session.select(ids[ids.length - 1]);
   }
 
@@ -507,7 +521,7 @@ export class RemapOverview extends RemapElement {
   }
 
   _setProjection(projection) {
-    const state = this.session.state;
+    const state = this.session.live; // the command applies to the live session
     if (state.view.projection === projection) return;
     this.post({ type: "change_view", projection, selected_class: state.view.selected_class ?? null });
   }
@@ -580,16 +594,41 @@ export class RemapOverview extends RemapElement {
     if (!c || !this._models || !this._size.w) return;
     const { w, h, dpr } = this._size;
     const ctx = c.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
     const p = this._plotBox();
-    this._drawGrid(ctx, p);
+    // the grid, overlays and points change with the data and the zoom, not with hover,
+    // focus, selection or a brush: those frames reuse them (one drawImage)
+    const { k, x, y } = this._view;
+    const baseKey = this._anim ? null : `${this._syncs}|${k}|${x}|${y}|${w}|${h}|${dpr}`;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    if (baseKey !== null && baseKey === this._baseKey) {
+      ctx.drawImage(this._base, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    } else {
+      ctx.clearRect(0, 0, c.width, c.height);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this._drawGrid(ctx, p);
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(p.x, p.y, p.w, p.h);
+      ctx.clip();
+      this._drawOverlays(ctx);
+      this._stats.drawn = this._drawPoints(ctx, p);
+      ctx.restore();
+      this._baseKey = baseKey;
+      if (baseKey !== null) {
+        if (this._base.width !== c.width || this._base.height !== c.height) {
+          this._base.width = c.width;
+          this._base.height = c.height;
+        }
+        const bctx = this._base.getContext("2d");
+        bctx.clearRect(0, 0, c.width, c.height);
+        bctx.drawImage(c, 0, 0);
+      }
+    }
     ctx.save();
     ctx.beginPath();
     ctx.rect(p.x, p.y, p.w, p.h);
     ctx.clip();
-    this._drawOverlays(ctx);
-    this._stats.drawn = this._drawPoints(ctx, p);
     this._drawRings(ctx);
     if (this._brush) {
       const b = this._brush;
@@ -739,59 +778,39 @@ export class RemapOverview extends RemapElement {
   _drawPoints(ctx, p) {
     const m = this._models;
     const { k, x, y } = this._view;
+    const { dpr } = this._size;
     const cu = this._cu;
     const cv = this._cv;
     const ca = this._ca;
-    const ox = p.x - x * k * p.w;
-    const oy = p.y + p.h + y * k * p.h;
-    const kx = k * p.w;
-    const ky = k * p.h;
-    const zr = Math.min(2.5, Math.sqrt(k)); // circles grow a little as one zooms in
-    const x1 = p.x + p.w + 12;
-    const y1 = p.y + p.h + 12;
-    // one path per colour bucket for the solid, fully opaque circles
-    const byBucket = Array.from({ length: BUCKETS }, () => []);
-    const faded = [];
+    // device pixels of the plot box: the raster covers it and nothing else (the clip)
+    const ox = (-x * k * p.w) * dpr;
+    const oy = (p.h + y * k * p.h) * dpr;
+    const kx = k * p.w * dpr;
+    const ky = k * p.h * dpr;
+    const zr = Math.min(2.5, Math.sqrt(k)) * dpr; // circles grow a little as one zooms in
+    const raster = this._raster;
+    raster.begin(p.w * dpr, p.h * dpr);
+    const rim = 0.75 * dpr;
+    const order = m.order; // the most accurate last, on top
     const hollow = [];
     let drawn = 0;
-    for (let i = 0; i < m.n; i++) {
+    for (let j = 0; j < m.n; j++) {
+      const i = order[j];
       const a = ca[i];
       if (a <= 0) continue;
-      const sx = ox + cu[i] * kx;
-      const sy = oy - cv[i] * ky;
-      if (sx < p.x - 12 || sx > x1 || sy < p.y - 12 || sy > y1) {
-        drawn += 1; // drawn, just off screen
+      drawn += 1; // on screen or just off it
+      if (m.pending[i]) {
+        hollow.push(i);
         continue;
       }
-      drawn += 1;
-      if (m.pending[i]) hollow.push(i);
-      else if (a < 1) faded.push(i);
-      else byBucket[m.bucket[i]].push(i);
+      raster.disc(ox + cu[i] * kx, oy - cv[i] * ky, m.radius[i] * zr, BUCKET_RGB[m.bucket[i]], a < 1 ? a : 1, rim);
     }
-    ctx.lineWidth = 0.75;
-    ctx.strokeStyle = "rgba(255,255,255,0.85)";
-    for (let b = 0; b < BUCKETS; b++) {
-      const list = byBucket[b];
-      if (!list.length) continue;
-      ctx.beginPath();
-      for (const i of list) {
-        const sx = ox + cu[i] * kx;
-        const sy = oy - cv[i] * ky;
-        const r = m.radius[i] * zr;
-        ctx.moveTo(sx + r, sy);
-        ctx.arc(sx, sy, r, 0, 2 * Math.PI);
-      }
-      ctx.fillStyle = BUCKET_COLORS[b];
-      ctx.fill();
-      if (list.length < 4000) ctx.stroke();
-    }
-    for (const i of faded) {
-      ctx.globalAlpha = ca[i];
-      ctx.beginPath();
-      ctx.arc(ox + cu[i] * kx, oy - cv[i] * ky, m.radius[i] * zr, 0, 2 * Math.PI);
-      ctx.fillStyle = BUCKET_COLORS[m.bucket[i]];
-      ctx.fill();
-    }
+    raster.blit(ctx, p.x, p.y, p.w, p.h);
+    const sox = p.x - x * k * p.w;
+    const soy = p.y + p.h + y * k * p.h;
+    const skx = k * p.w;
+    const sky = k * p.h;
+    const szr = zr / dpr;
     ctx.globalAlpha = 1;
     if (hollow.length) {
       ctx.setLineDash([2.5, 2]);
@@ -799,7 +818,7 @@ export class RemapOverview extends RemapElement {
       for (const i of hollow) {
         ctx.globalAlpha = ca[i];
         ctx.beginPath();
-        ctx.arc(ox + cu[i] * kx, oy - cv[i] * ky, m.radius[i] * zr, 0, 2 * Math.PI);
+        ctx.arc(sox + cu[i] * skx, soy - cv[i] * sky, m.radius[i] * szr, 0, 2 * Math.PI);
         ctx.fillStyle = "rgba(255,255,255,0.9)";
         ctx.fill();
         ctx.strokeStyle = Number.isNaN(m.value[i]) ? "#5f6b7a" : rampCSS(Math.max(0.45, m.bucket[i] / (BUCKETS - 1)));

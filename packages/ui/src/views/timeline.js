@@ -39,7 +39,7 @@ input[type=range]::-moz-range-progress { height: 4px; border-radius: 2px; backgr
 input[type=range]::-moz-range-thumb { width: 12px; height: 12px; border-radius: 50%; background: var(--remap-bg); border: 2px solid var(--remap-accent); }
 input[type=range]:focus-visible { outline: none; }
 input[type=range]:focus-visible::-webkit-slider-thumb { box-shadow: 0 0 0 3px var(--remap-accent-soft), 0 0 0 4px var(--remap-accent); }
-.readout { flex: none; width: 200px; font-variant-numeric: tabular-nums; font-size: 12px; line-height: 1.3; white-space: nowrap; overflow: hidden; }
+.readout { flex: none; width: 250px; font-variant-numeric: tabular-nums; font-size: 12px; line-height: 1.3; white-space: nowrap; overflow: hidden; }
 .readout .seq { font-weight: 600; }
 .readout .when { color: var(--remap-muted); }
 .readout .what { color: var(--remap-muted); display: block; overflow: hidden; text-overflow: ellipsis; }

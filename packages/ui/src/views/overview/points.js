@@ -68,8 +68,14 @@ export function modelArrays(state, cls) {
     bucket[i] = Math.round(t * (BUCKETS - 1));
     radius[i] = rMin + (rMax - rMin) * (pHi - pLo > 1e-6 ? (logParams[i] - pLo) / pSpan : 0.5);
   }
+  // drawing order: by darkness, so the most accurate models sit on top
+  const order = new Uint32Array(n);
+  const starts = new Uint32Array(BUCKETS + 1);
+  for (let i = 0; i < n; i++) starts[bucket[i] + 1]++;
+  for (let b = 0; b < BUCKETS; b++) starts[b + 1] += starts[b];
+  for (let i = 0; i < n; i++) order[starts[bucket[i]]++] = i;
   return {
-    n, ids, index, logParams, acc, value, pending, finishedS, bucket, radius,
+    n, ids, index, order, logParams, acc, value, pending, finishedS, bucket, radius,
     valueRange: Number.isFinite(lo) ? [lo, hi] : null,
     paramRange: Number.isFinite(pLo) ? [10 ** pLo, 10 ** pHi] : null,
     rRange: [rMin, rMax],

@@ -52,3 +52,4 @@ export const rampCSS = (t) => `rgb(${rampRGB(t).join(",")})`;
 /** Colour buckets: circles of one bucket are filled in one path (fast at 10k). */
 export const BUCKETS = 24;
 export const BUCKET_COLORS = Array.from({ length: BUCKETS }, (_, b) => rampCSS(b / (BUCKETS - 1)));
+export const BUCKET_RGB = Array.from({ length: BUCKETS }, (_, b) => rampRGB(b / (BUCKETS - 1)));
