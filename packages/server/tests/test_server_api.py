@@ -375,7 +375,8 @@ def test_model_snac(client: TestClient) -> None:
 def test_static_pages(client: TestClient) -> None:
     index = client.get("/")
     assert index.status_code == 200
-    assert "remap-app" in index.text and "ui/remap.js" in index.text
+    assert "remap-app" in index.text
+    assert "ui/remap.js" in index.text
     snac = client.get("/snacs/")
     assert snac.status_code == 200
     assert "api/snacs/render" in snac.text

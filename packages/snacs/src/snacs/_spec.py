@@ -281,12 +281,21 @@ def decode(data: Spec | dict[str, Any] | str | bytes | bytearray | memoryview) -
     """
     if isinstance(data, Spec):
         return _check_skips(data)
+    if not isinstance(data, dict | str | bytes | bytearray | memoryview):
+        raise SnacsTypeError(data)
+    try:
+        return _decode(data)
+    except UnicodeDecodeError as e:  # msgspec's, for bad UTF-8 inside a JSON string
+        raise SpecError(f"not UTF-8 text ({e.reason})", "$") from None
+    except RecursionError:  # JSON nested deeper than the interpreter's stack
+        raise SpecError("JSON nested too deeply to read", "$") from None
+
+
+def _decode(data: dict[str, Any] | str | bytes | bytearray | memoryview) -> Spec:
     if isinstance(data, dict):
         return _from_builtins(data)
     if isinstance(data, str):
         data = data.encode()
-    elif not isinstance(data, bytes | bytearray | memoryview):
-        raise SnacsTypeError(data)
     try:
         return _check_skips(_promote(_FAST_DECODER.decode(data)))
     except msgspec.ValidationError as e:

@@ -186,11 +186,29 @@ def read_session_file(file: str | os.PathLike | IO[bytes] | bytes) -> SessionFil
             reason += " (the file ends in the middle of this line: truncated?)"
         return SessionFileError(name, number, reason)
 
+    at = [1]  # the line being read
+    try:
+        return _read_lines(name, lines, fail, at)
+    except (UnicodeDecodeError, RecursionError) as exc:
+        # msgspec raises these, not DecodeError, for bad UTF-8 in a string and for JSON
+        # nested deeper than the interpreter's stack
+        raise fail(at[0], _undecodable(exc)) from None
+
+
+def _undecodable(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text ({exc.reason})"
+    return "JSON nested too deeply to read"
+
+
+def _read_lines(name: str, lines: list[bytes], fail, at: list[int]) -> SessionFile:
+    last_number = len(lines)
     header = _header(lines[0], fail)
     rows: list[StoredRow] = []
     envelopes: list[Envelope] = []
     ids: dict[str, int] = {}
     for number, text in enumerate(lines[1:], start=2):
+        at[0] = number
         if not text.strip():
             raise fail(number, "blank line: every line after the header is one event")
         try:
