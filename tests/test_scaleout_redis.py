@@ -8,11 +8,14 @@ over the HTTP API; each must be trained (by both workers between them), recorded
 streamed once over SSE. Then the processes stop on SIGINT as a user's Ctrl-C would.
 
 Faults on Redis: a worker SIGKILLed mid-training (its model is retried on the other
-worker as attempt 2 within Dramatiq's heartbeat timeout, made short by `make_broker`),
-and Redis itself SIGKILLed and started again on the same port with its queues lost
-(workers and server reconnect; models it lost are sent again; all of them finish).
-A Redis without persistence also loses the events it holds for the server (a known gap:
-run Redis with ``appendonly yes`` where that matters).
+worker as attempt 2 within Dramatiq's heartbeat timeout, made short by `make_broker`);
+Redis itself SIGKILLed and started again on the same port with its queues, claims and
+unrecorded events lost while models wait on it (workers and server reconnect; the
+server's watchdog sends the lost messages again; all of them finish, none stays
+running); and a worker SIGKILLed while Redis is down, with a cancel sent meanwhile (the
+watchdog fails the silent attempt and retries it; the cancel is applied when Redis is
+back). The servers here run the watchdog with a 3 s silence bound
+(``REMAP_WATCHDOG_SILENCE_S``).
 """
 
 from __future__ import annotations
@@ -105,7 +108,9 @@ class Proc:
 
 def _env() -> dict[str, str]:
     drop = ("REMAP_TOKEN", "REMAP_DATA_DIR")
-    return {k: v for k, v in os.environ.items() if k not in drop}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["REMAP_WATCHDOG_SILENCE_S"] = "3"
+    return env
 
 
 def _sse_envelopes(client: httpx.Client, session: str, until: int) -> list[dict]:
@@ -264,14 +269,14 @@ def _db(url: str, db: int) -> str:
 class Deployment:
     """``remap serve --broker`` and two ``remap worker --broker --processes 1``."""
 
-    def __init__(self, stack: ExitStack, url: str, data_dir: Path) -> None:
+    def __init__(self, stack: ExitStack, url: str, data_dir: Path, workers: int = 2) -> None:
         env = _env()
         self.server = Proc(
             ["serve", "--broker", url, "--port", "0", "--data-dir", str(data_dir)], env
         )
         stack.callback(self.server.stop)
         self.workers = []
-        for _ in range(2):
+        for _ in range(workers):
             worker = Proc(["worker", "--broker", url, "--processes", "1"], env)
             stack.callback(worker.stop)
             self.workers.append(worker)
@@ -403,39 +408,121 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-@pytest.mark.slow
-def test_redis_restarted_while_workers_run_recovers_by_itself(tmp_path: Path) -> None:
+def _free_redis(tmp_path: Path, stack: ExitStack) -> tuple[str, Path, int, list]:
+    """A private Redis for one test (it is killed there): its URL, folder, port, and a
+    list of its processes (the last one runs)."""
     folder = tmp_path / "redis"
     folder.mkdir()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    url = f"redis://127.0.0.1:{port}/0"
+    procs = [_start_redis(folder, port)]
+    stack.callback(lambda: [_stop(p) for p in procs])
+    return f"redis://127.0.0.1:{port}/0", folder, port, procs
+
+
+def _wait_settled(client: httpx.Client, session: str, procs: list[Proc]) -> dict:
+    """The session's state once no model is queued or running (fails after a while)."""
+    deadline = time.monotonic() + DONE_TIMEOUT_S
+    while True:
+        state = client.get(f"/api/sessions/{session}/state").json()
+        statuses = Counter(m["status"] for m in state["models"].values())
+        if not statuses["queued"] and not statuses["running"] and not state["queue"]:
+            return state
+        for p in procs:
+            assert p.proc.poll() is None, f"{p.proc.args} ended: {''.join(p.output)}"
+        assert time.monotonic() < deadline, (
+            f"still {statuses} after {DONE_TIMEOUT_S} s\n"
+            + "\n".join("".join(p.output)[-4000:] for p in procs)
+        )
+        time.sleep(0.25)
+
+
+@pytest.mark.slow
+def test_redis_restarted_while_models_wait_on_it_recovers_by_itself(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with ExitStack() as stack:
-        first = _start_redis(folder, port)
-        stack.callback(_stop, first)
-        d = Deployment(stack, url, data_dir)
+        url, folder, port, redis_procs = _free_redis(tmp_path, stack)
+        # one worker taking one model at a time, two dispatched: one message waits in Redis
+        d = Deployment(stack, url, data_dir, workers=1)
         with httpx.Client(base_url=d.base, timeout=30) as client:
-            session = d.new_session(client, "restart redis", concurrency=2, epochs=100, limit=1500)
+            session = d.new_session(client, "restart redis", concurrency=2, epochs=40, limit=600)
 
-            def training_and_queued(state: dict) -> bool:
+            def training_and_waiting(state: dict) -> bool:
                 models = state["models"].values()
                 running = [m for m in models if m["status"] == "running" and m["curve"]]
-                return bool(running) and any(m["status"] == "queued" for m in models)
+                return bool(running) and sum(m["status"] == "queued" for m in models) >= 2
 
-            _wait_state(client, session, training_and_queued, "one training, one queued")
-            first.kill()  # SIGKILL: the queued models' messages are gone with it
-            first.wait()
+            _wait_state(client, session, training_and_waiting, "one training, two queued")
+            redis_procs[0].kill()  # SIGKILL: the waiting message is gone with it
+            redis_procs[0].wait()
             time.sleep(2.0)  # everyone notices: sends and fetches fail meanwhile
-            second = _start_redis(folder, port)
-            stack.callback(_stop, second)
-            state = _wait_done(client, session, [d.server, *d.workers], FAULT_MODELS)
-            assert all(m["status"] == "done" for m in state["models"].values())
+            redis_procs.append(_start_redis(folder, port))
+            state = _wait_settled(client, session, [d.server, *d.workers])
+            assert {m["status"] for m in state["models"].values()} == {"done"}
         for proc in (*d.workers, d.server):
             assert proc.stop() == 0, "".join(proc.output)
 
     log = _check_log(data_dir, session, FAULT_MODELS)
     started = Counter(e.event.model for e in log if isinstance(e.event, TrainingStarted))
     assert set(started) == set(state["models"])
-    assert not [e for e in log if isinstance(e.event, TrainingFailed)]
+    # each model's last attempt finished, once
+    for model, m in state["models"].items():
+        ends = [e.event for e in log if isinstance(e.event, TrainingFinished)]
+        assert [f.attempt for f in ends if f.model == model] == [m["attempts"]]
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_redis_is_down_is_retried_and_a_cancel_waits(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    with ExitStack() as stack:
+        url, folder, port, redis_procs = _free_redis(tmp_path, stack)
+        d = Deployment(stack, url, data_dir)
+        with httpx.Client(base_url=d.base, timeout=30) as client:
+            session = d.new_session(client, "kill both", concurrency=2, epochs=150, limit=600)
+
+            def both_training(state: dict) -> bool:
+                workers = {
+                    m["worker"]
+                    for m in state["models"].values()
+                    if m["status"] == "running" and m["curve"]
+                }
+                return workers == set(d.names)
+
+            state = _wait_state(client, session, both_training, "a model training on each")
+            running = {
+                m["worker"]: k for k, m in state["models"].items() if m["status"] == "running"
+            }
+            victim, cancelled = running[d.names[0]], running[d.names[1]]
+            redis_procs[0].kill()
+            redis_procs[0].wait()
+            d.workers[0].proc.kill()  # dies while Redis is down: its message is lost too
+            d.workers[0].proc.wait()
+            # a cancel while the broker is away: accepted, applied once it is back
+            r = client.post(
+                f"/api/sessions/{session}/commands", json={"type": "cancel", "model": cancelled}
+            )
+            assert r.status_code == 202, r.text
+            time.sleep(1.0)
+            redis_procs.append(_start_redis(folder, port))
+            state = _wait_settled(client, session, [d.server, d.workers[1]])
+        for proc in (d.workers[1], d.server):
+            assert proc.stop() == 0, "".join(proc.output)
+
+    statuses = {k: m["status"] for k, m in state["models"].items()}
+    assert statuses.pop(cancelled) == "cancelled"
+    assert set(statuses.values()) == {"done"}
+    with EventStore(data_dir / "remap.db") as store:
+        log = store.read(session)
+    assert [e.seq for e in log] == list(range(1, len(log) + 1))
+    assert len({e.id for e in log}) == len(log)
+    mine = [e.event for e in log if getattr(e.event, "model", None) == victim]
+    failed = [e for e in mine if isinstance(e, TrainingFailed)]
+    assert [(f.attempt, f.will_retry) for f in failed] == [(1, True)]
+    assert f"worker {d.names[0]} went silent" in failed[0].reason
+    started = [(s.attempt, s.worker) for s in mine if isinstance(s, TrainingStarted)]
+    assert started == [(1, d.names[0]), (2, d.names[1])]
+    (finished,) = (e for e in mine if isinstance(e, TrainingFinished))
+    assert finished.attempt == 2

@@ -145,9 +145,13 @@ def server(ui_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         stop_server(s)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium under Playwright (headless, no network beyond loopback)."""
+    """Debian's chromium under Playwright (headless, no network beyond loopback).
+
+    Per module, not per session: Playwright's sync API keeps an event loop running in
+    the main thread while it is open, and a later test that calls `asyncio.run` (the
+    server benchmarks) must not find one."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

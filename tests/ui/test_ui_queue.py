@@ -44,8 +44,22 @@ def _before(queue: list[str], a: str, b: str) -> bool:
     return a in queue and b in queue and queue.index(a) < queue.index(b)
 
 
-def test_queue_reorders_by_drag_and_keyboard_and_cancels(server, page, screenshot) -> None:
-    session = server.new_session("queue view", sample=6, epochs=60, limit=500)
+@pytest.fixture
+def slow_session(server):
+    """Six models of 300 epochs (seconds each), so most wait in the queue; whatever is
+    left is cancelled afterwards, pass or fail, to free the shared trainer."""
+    session = server.new_session("queue view", sample=6, epochs=300, limit=500)
+    yield session
+    state = server.get(f"/api/sessions/{session}/state")
+    for mid, m in state["models"].items():
+        if m["status"] in ("queued", "running"):
+            server.post(f"/api/sessions/{session}/commands", {"type": "cancel", "model": mid})
+
+
+def test_queue_reorders_by_drag_and_keyboard_and_cancels(
+    server, page, screenshot, slow_session
+) -> None:
+    session = slow_session
     _open(server, page, session)
     queue = page.locator("remap-queue")
     page.wait_for_function(
@@ -117,9 +131,3 @@ def test_queue_reorders_by_drag_and_keyboard_and_cancels(server, page, screensho
         timeout=60_000,
     )
     screenshot(page, "queue-after")
-
-    # leave the shared trainer free for the other tests
-    state = server.get(f"/api/sessions/{session}/state")
-    for mid, m in state["models"].items():
-        if m["status"] in ("queued", "running"):
-            server.post(f"/api/sessions/{session}/commands", {"type": "cancel", "model": mid})

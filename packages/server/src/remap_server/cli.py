@@ -154,8 +154,20 @@ def _serve(
 def _service(store, data_dir: Path, broker: str | None = None, processes: int = 2):
     from nas_core.service import SessionService
 
+    options = {}
+    if broker is not None:  # the watchdog's silence bound (tests make it short)
+        silence = os.environ.get("REMAP_WATCHDOG_SILENCE_S", "").strip()
+        if silence:
+            try:
+                options["silence_s"] = float(silence)
+            except ValueError:
+                raise CliError(
+                    f"REMAP_WATCHDOG_SILENCE_S must be a number of seconds, got {silence!r}", 2
+                ) from None
     try:
-        return SessionService(store, data_root=data_dir, broker_url=broker, processes=processes)
+        return SessionService(
+            store, data_root=data_dir, broker_url=broker, processes=processes, **options
+        )
     except ValueError as exc:
         raise CliError(f"--broker: {exc}", 2) from exc
 
@@ -297,8 +309,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     try:
         broker = make_broker(url)
         runtime = Runtime(runner=pool, cancel=RedisCancelFlags.from_url(url))
-        declare_actors(broker, runtime)
-        worker = start_worker(broker, {TRAIN_QUEUE}, args.processes, prefetch=args.processes)
+        actors = declare_actors(broker, runtime)
+        worker = start_worker(
+            broker,
+            {TRAIN_QUEUE},
+            args.processes,
+            prefetch=args.processes,
+            on_broker_restart=actors.resume,
+        )
         _err(f"worker {runtime.worker}: training from {url} with {args.processes} processes")
         stop.wait()
         _err("stopping: trainings in progress finish or go back on the queue")

@@ -7,7 +7,7 @@
 import { html, nothing } from "lit-html";
 import { RemapElement } from "../core/element.js";
 import { formatAcc } from "../core/theme.js";
-import { classData } from "./inspector/data.js";
+import { loadClassData, NO_DATA } from "../core/class-data.js";
 
 const SHOWN = 6; // example images per class
 
@@ -43,25 +43,11 @@ export class RemapClasses extends RemapElement {
 
   constructor() {
     super();
-    this.data = { ready: false, error: null, value: null };
+    this.data = NO_DATA;
   }
 
   sessionChanged() {
-    this.data = { ready: false, error: null, value: null };
-    const session = this.session;
-    if (!session) return;
-    classData(session).then(
-      (value) => {
-        if (this.session !== session) return;
-        this.data = { ready: true, error: null, value };
-        this.requestRender();
-      },
-      (error) => {
-        if (this.session !== session) return;
-        this.data = { ready: true, error: error.message, value: null };
-        this.requestRender();
-      },
-    );
+    loadClassData(this);
   }
 
   /** Shade the overview by class `k` (null: all classes). */

@@ -9,7 +9,8 @@ import { RemapElement } from "../core/element.js";
 import { STATUS_COLORS, formatAcc, formatCount, formatDelta, formatSeconds } from "../core/theme.js";
 import { SERIES, trainingCurves } from "./inspector/charts.js";
 import { cellPopover, confusionMatrix, perClassBars } from "./inspector/confusion.js";
-import { cellExamples, classData } from "./inspector/data.js";
+import { loadClassData, NO_DATA } from "../core/class-data.js";
+import { cellExamples } from "./inspector/data.js";
 
 const styles = `
 :host { min-width: 0; }
@@ -99,29 +100,16 @@ export class RemapInspector extends RemapElement {
   constructor() {
     super();
     this.byTime = false; // the curves' x axis: epochs, or cumulative wall time
-    this.data = { ready: false, error: null, value: null };
+    this.data = NO_DATA;
     this.cellFocus = new Map(); // model -> [row, col] of the matrix cell that takes Tab
     this.cellPop = null; // {model, r, c, left, top}
   }
 
   sessionChanged() {
-    this.data = { ready: false, error: null, value: null };
     this.cellPop = null;
-    if (!this.session) return;
-    const session = this.session;
-    classData(session).then(
-      (value) => {
-        if (this.session !== session) return;
-        this.data = { ready: true, error: null, value };
-        this.requestRender();
-      },
-      (error) => {
-        if (this.session !== session) return;
-        this.data = { ready: true, error: `examples unavailable: ${error.message}`, value: null };
-        this.requestRender();
-      },
-    );
+    loadClassData(this);
   }
+
 
   changed({ what }) {
     if (what === "selection") this.cellPop = null;
@@ -262,7 +250,7 @@ export class RemapInspector extends RemapElement {
       const d = this.data;
       const examples = d.value
         ? { ready: true, ...cellExamples(d.value.test_labels, m.result.predictions, pop.r, pop.c, 8) }
-        : { ready: d.ready, error: d.error, indices: [], total: 0 };
+        : { ready: d.ready, error: d.error && `examples unavailable: ${d.error}`, indices: [], total: 0 };
       popover = cellPopover({
         names, truth: pop.r, predicted: pop.c, examples, position: pop,
         imageUrl: (i) => this.session.imageUrl("test", i),

@@ -25,14 +25,25 @@ Outcomes:
 
 A redelivered message (scale-out: Dramatiq puts a dead worker's unacked message back on
 ``"train"``, see `nas_core.service.broker`) is told from a first delivery by a claim in
-Redis per (session, model, attempt), set by the worker that starts the attempt and
-marked ended when it ends: a message whose attempt another worker claimed and never
-ended means that worker died; it is recorded like `WorkerDied` ("training failed" with
-``will_retry``, then attempt + 1) and never trained twice as the same attempt. A
-message whose attempt ended (its ack was lost) is dropped.
+Redis per (session, model, attempt), set by the worker that starts the attempt (its
+value names the worker and its broker id) and marked ended when it ends. A message whose
+attempt another worker claimed:
+
+- ended (its ack was lost), or held by a worker whose broker still beats (a second copy
+  of the message, sent again after a Redis restart): dropped; the holder reports;
+- held by a worker with no heartbeat for ``HEARTBEAT_TIMEOUT_MS``: that worker died; the
+  claim is taken over atomically (`RedisClaims.take_over`, the same step the server's
+  watchdog uses, so exactly one of them records it), recorded like `WorkerDied`
+  ("training failed" with ``will_retry``, then attempt + 1), never trained twice as the
+  same attempt.
 
 Redis unreachable for a while (restarting): sending an event, or a claim, is retried
 for up to ``SEND_PATIENCE_S`` so that a training in progress survives a broker restart.
+A Redis that restarted without persistence lost its claims and the events it held for
+the server: each worker (`Actors.resume`, called by its `Heartbeat`) claims its running
+attempts again (one another worker claimed meanwhile is abandoned silently), marks the
+recently ended ones ended again, and sends again every record of its running attempts
+and of the last ``RECENT_ATTEMPTS`` ended ones (ids make the repeats no-ops).
 
 Dramatiq's own retries are off for ``train_model`` (attempts are counted here, where
 they are recorded), and its time limit is infinite: trainings take as long as they
@@ -49,7 +60,9 @@ import logging
 import math
 import os
 import socket
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, NamedTuple, Protocol
@@ -69,7 +82,7 @@ from nas_core.training import TrainingCancelled as Cancelled
 from nas_core.training import TrainingFailed as Failed
 from nas_core.training import TrainJob, WorkerDied
 
-from .broker import _is_redis
+from .broker import HEARTBEAT_TIMEOUT_MS, _is_redis
 from .cancel import CancelFlags, stopper
 
 __all__ = [
@@ -78,6 +91,7 @@ __all__ = [
     "TRAIN_QUEUE",
     "TRAIN_TIME_LIMIT_MS",
     "Actors",
+    "AttemptLog",
     "EventRecord",
     "RedisClaims",
     "Runner",
@@ -86,6 +100,9 @@ __all__ = [
     "TrainingEvent",
     "declare_actors",
     "event_id",
+    "holder_name",
+    "pending_records",
+    "pending_tasks",
 ]
 
 TRAIN_QUEUE = "train"
@@ -97,6 +114,7 @@ RECORD_RETRIES = 3  # a store write that failed (locked, I/O) is retried; ids ma
 SEND_PATIENCE_S = 300.0  # how long a worker keeps trying to reach a Redis that is down
 CLAIM_TTL_S = 7 * 24 * 3600
 ENDED = "\x00ended"  # a claim's value once its attempt ended
+RECENT_ATTEMPTS = 32  # ended attempts whose records a worker re-sends after a Redis restart
 
 log = logging.getLogger(__name__)
 
@@ -166,29 +184,151 @@ def event_id(model: str, attempt: int, step: str) -> str:
     return f"{model}:{attempt}:{step}"
 
 
+# Atomically: an attempt's claim is ended, alive (its holder's broker beat within the
+# timeout), or taken over (set ended now; returns what it held, "" when it was missing).
+_TAKE_OVER = """
+local v = redis.call("get", KEYS[1])
+if v == ARGV[1] then return {"ended", ""} end
+if v then
+  local id = string.match(v, "^([^|]*)|")
+  if id then
+    local beat = redis.call("zscore", KEYS[2], id)
+    if beat and tonumber(beat) >= tonumber(ARGV[2]) - tonumber(ARGV[3]) then
+      return {"alive", v}
+    end
+  end
+end
+redis.call("set", KEYS[1], ARGV[1], "EX", ARGV[4])
+return {"taken", v or ""}
+"""
+
+
 class RedisClaims:
     """Who started which attempt: keys ``{namespace}:remap-claim:{session}:{model}:{attempt}``
-    on the broker's Redis, holding the worker's name, then `ENDED`; a TTL bounds them."""
+    on the broker's Redis, holding ``"{broker_id}|{worker}"``, then `ENDED`; a TTL bounds
+    them. `broker_id`: this process's Dramatiq broker id, whose heartbeat tells whether
+    a holder is alive."""
 
-    def __init__(self, client: object, namespace: str = "dramatiq") -> None:
+    def __init__(
+        self,
+        client: object,
+        namespace: str = "dramatiq",
+        broker_id: str = "",
+        heartbeat_timeout_ms: int = HEARTBEAT_TIMEOUT_MS,
+    ) -> None:
         self._client = client
         self.namespace = namespace
+        self.broker_id = broker_id
+        self.heartbeat_timeout_ms = heartbeat_timeout_ms
+        self._take_over = client.register_script(_TAKE_OVER)  # type: ignore[attr-defined]
 
     def key(self, session: str, model: str, attempt: int) -> str:
         return f"{self.namespace}:remap-claim:{session}:{model}:{attempt}"
+
+    def value(self, worker: str) -> str:
+        return f"{self.broker_id}|{worker}"
 
     def claim(self, session: str, model: str, attempt: int, worker: str) -> str | None:
         """Claim the attempt for `worker`: None if it was free, else who holds it (or
         `ENDED`)."""
         key = self.key(session, model, attempt)
         client = self._client
-        if client.set(key, worker, nx=True, ex=CLAIM_TTL_S):  # type: ignore[attr-defined]
+        if client.set(key, self.value(worker), nx=True, ex=CLAIM_TTL_S):  # type: ignore[attr-defined]
             return None
         held = client.get(key)  # type: ignore[attr-defined]
         return None if held is None else held.decode(errors="replace")
 
     def end(self, session: str, model: str, attempt: int) -> None:
         self._client.set(self.key(session, model, attempt), ENDED, ex=CLAIM_TTL_S)  # type: ignore[attr-defined]
+
+    def take_over(self, session: str, model: str, attempt: int) -> tuple[str, str]:
+        """``("ended", "")``, ``("alive", holder)`` (nothing changed), or ``("taken",
+        holder)``: the holder (``""``: none, the claim was lost) has no heartbeat, and
+        the claim is now ended, by this call alone."""
+        keys = [self.key(session, model, attempt), f"{self.namespace}:__heartbeats__"]
+        now_ms = int(time.time() * 1000)
+        args = [ENDED, now_ms, self.heartbeat_timeout_ms, CLAIM_TTL_S]
+        outcome, held = self._take_over(keys=keys, args=args)
+        return outcome.decode(), held.decode(errors="replace")
+
+    def check(self, session: str, model: str, attempt: int) -> str:
+        """``"free"`` (no claim), ``"ended"``, ``"alive"`` (its holder's broker beat
+        within the timeout) or ``"dead"``; changes nothing."""
+        client = self._client
+        held = client.get(self.key(session, model, attempt))  # type: ignore[attr-defined]
+        if held is None:
+            return "free"
+        value = held.decode(errors="replace")
+        if value == ENDED:
+            return "ended"
+        broker_id = value.split("|", 1)[0]
+        beat = client.zscore(f"{self.namespace}:__heartbeats__", broker_id)  # type: ignore[attr-defined]
+        alive = beat is not None and beat >= time.time() * 1000 - self.heartbeat_timeout_ms
+        return "alive" if alive else "dead"
+
+    def release(self, session: str, model: str, attempt: int) -> None:
+        """Forget the attempt's claim (its message is sent again: it may train)."""
+        self._client.delete(self.key(session, model, attempt))  # type: ignore[attr-defined]
+
+
+def holder_name(held: str) -> str:
+    """The worker's name in a claim's value (``"{broker_id}|{worker}"``)."""
+    return held.split("|", 1)[-1] or "(unknown)"
+
+
+class _Running:
+    """An attempt this process trains: the records it sent so far (JSON, in order)."""
+
+    def __init__(self) -> None:
+        self.records: list[str] = []
+        self.abandoned = False  # another worker claimed it after a Redis restart
+
+
+class AttemptLog:
+    """This process's running attempts and its last `RECENT_ATTEMPTS` ended ones, with
+    the records each sent: what a worker sends again after a Redis restart. One lock
+    orders sending a record against sending them again."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.running: dict[tuple[str, str, int], _Running] = {}
+        self.recent: deque[tuple[tuple[str, str, int], list[str]]] = deque(maxlen=RECENT_ATTEMPTS)
+
+    def begin(self, key: tuple[str, str, int]) -> _Running:
+        with self.lock:
+            run = self.running[key] = _Running()
+            return run
+
+    def finish(self, key: tuple[str, str, int]) -> None:
+        with self.lock:
+            run = self.running.pop(key, None)
+            if run is not None and not run.abandoned and run.records:
+                self.recent.append((key, run.records))
+
+
+def pending_tasks(broker: dramatiq.Broker, queue: str = TRAIN_QUEUE) -> set[tuple[str, str, int]]:
+    """(session, model, attempt) of every ``train_model`` message a Redis broker holds
+    on `queue` (waiting or fetched and not acked)."""
+    return {(t.session, t.job.model_id, t.attempt) for t in _messages(broker, queue, _decode_task)}
+
+
+def pending_records(broker: dramatiq.Broker) -> set[tuple[str, str]]:
+    """(session, model) of every ``record_events`` message not yet recorded."""
+    return {
+        (r.session, getattr(r.event, "model", ""))
+        for r in _messages(broker, EVENTS_QUEUE, _decode_record)
+    }
+
+
+def _messages(broker: dramatiq.Broker, queue: str, decode: Callable[[bytes], object]) -> list:
+    out = []
+    for raw in broker.client.hvals(f"{broker.namespace}:{queue}.msgs"):  # type: ignore[attr-defined]
+        try:
+            args = msgspec.json.decode(raw)["args"]
+            out.append(decode(args[0]))
+        except (msgspec.DecodeError, KeyError, IndexError, TypeError):
+            log.warning("an unreadable message on queue %s: %.200r", queue, raw)
+    return out
 
 
 def _transient(error: BaseException) -> bool:
@@ -220,12 +360,16 @@ _decode_record = msgspec.json.Decoder(EventRecord).decode
 
 
 class Actors(NamedTuple):
-    """The actors declared on one broker, and how to send them work."""
+    """The actors declared on one broker, and how to send them work. `claims`: the
+    attempts' claims (Redis only); `attempts`: what this process trains (see
+    `resume`)."""
 
     broker: dramatiq.Broker
     runtime: Runtime
     train_model: dramatiq.Actor
     record_events: dramatiq.Actor
+    claims: RedisClaims | None = None
+    attempts: AttemptLog | None = None
 
     def enqueue(self, session: str, job: TrainJob, attempt: int = 1) -> dramatiq.Message:
         """Send `job` to ``"train"`` as `attempt`. A cancel flag left over from the
@@ -234,10 +378,45 @@ class Actors(NamedTuple):
         self.runtime.cancel.clear(session, job.model_id)
         return self.train_model.send(_encode(task).decode())
 
+    def resend(self, session: str, job: TrainJob, attempt: int) -> dramatiq.Message:
+        """Send `attempt` of `job` again (its message was lost); the cancel flag stays."""
+        task = TrainTask(session=session, job=job, attempt=attempt)
+        return self.train_model.send(_encode(task).decode())
+
     def cancel(self, session: str, model: str) -> None:
         """Ask `model`'s training to stop: now if it runs, before it starts if it is
         still on the broker. The worker records "training cancelled"."""
         self.runtime.cancel.cancel(session, model)
+
+    def resume(self, restarted: bool) -> None:
+        """Redis is back (a worker's `Heartbeat` calls this): claim the running
+        attempts again (an attempt another worker claimed meanwhile is abandoned: it
+        stops without a word); after a restart (claims and queued records lost) mark
+        the recent ended attempts ended again and send again every record of the
+        running and recent attempts, in order."""
+        claims, attempts = self.claims, self.attempts
+        if claims is None or attempts is None:
+            return
+        worker = self.runtime.worker
+        with attempts.lock:
+            for key, run in attempts.running.items():
+                held = claims.claim(*key, worker)
+                if held is not None and held != claims.value(worker):
+                    run.abandoned = True
+                    log.warning("attempt %s: claimed by %s meanwhile; abandoning it", key, held)
+            if not restarted:
+                return
+            for key, _ in attempts.recent:
+                claims.end(*key)
+            resend = [r for _, r in attempts.recent] + [
+                run.records for run in attempts.running.values() if not run.abandoned
+            ]
+            sent = 0
+            for records in resend:
+                for data in records:
+                    self.record_events.send(data)
+                    sent += 1
+            log.warning("Redis restarted: %d event record(s) sent again", sent)
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Runtime) -> Actors:
@@ -254,16 +433,24 @@ def declare_actors(broker: dramatiq.Broker, runtime: Runtime) -> Actors:
         max_backoff=5_000,
         time_limit=RECORD_TIME_LIMIT_MS,
     )
-    claims = RedisClaims(broker.client, broker.namespace) if _is_redis(broker) else None  # type: ignore[attr-defined]
+    claims = None
+    if _is_redis(broker):
+        claims = RedisClaims(
+            broker.client,  # type: ignore[attr-defined]
+            broker.namespace,  # type: ignore[attr-defined]
+            broker.broker_id,  # type: ignore[attr-defined]
+            broker.heartbeat_timeout,  # type: ignore[attr-defined]
+        )
+    attempts = AttemptLog()
     train_actor = dramatiq.actor(
-        _trainer(runtime, claims, lambda: record_actor, lambda: train_actor),
+        _trainer(runtime, claims, attempts, lambda: record_actor, lambda: train_actor),
         broker=broker,
         actor_name="train_model",
         queue_name=TRAIN_QUEUE,
         max_retries=0,
         time_limit=TRAIN_TIME_LIMIT_MS,
     )
-    return Actors(broker, runtime, train_actor, record_actor)
+    return Actors(broker, runtime, train_actor, record_actor, claims, attempts)
 
 
 def _recorder(runtime: Runtime) -> Callable[[str], None]:
@@ -281,6 +468,7 @@ def _recorder(runtime: Runtime) -> Callable[[str], None]:
 def _trainer(
     runtime: Runtime,
     claims: RedisClaims | None,
+    attempts: AttemptLog,
     record_actor: Callable[[], dramatiq.Actor],
     train_actor: Callable[[], dramatiq.Actor],
 ) -> Callable[[str], None]:
@@ -288,41 +476,65 @@ def _trainer(
         task = _decode_task(task_json)
         session, job, attempt = task.session, task.job, task.attempt
         model = job.model_id
+        key = (session, model, attempt)
+        run = _Running()
 
         def emit(step: str, event: TrainingEvent) -> None:
             record = EventRecord(session=session, id=event_id(model, attempt, step), event=event)
             data = _encode(record).decode()
-            _patiently(f"sending {record.id}", lambda: record_actor().send(data))
+            with attempts.lock:  # a re-send after a Redis restart goes before or after
+                if run.abandoned:
+                    return
+                _patiently(f"sending {record.id}", lambda: record_actor().send(data))
+                run.records.append(data)
 
         def next_attempt() -> None:
             task = TrainTask(session=session, job=job, attempt=attempt + 1)
             data = _encode(task).decode()
             _patiently(f"queueing {model} again", lambda: train_actor().send(data))
 
-        flags = runtime.cancel
         if claims is not None:
             holder = _patiently(
                 f"claiming {model}", lambda: claims.claim(session, model, attempt, runtime.worker)
             )
-            if holder == ENDED:
-                return  # a redelivery of an attempt that ended (its ack was lost)
-            if holder is not None:  # redelivered: the worker that took it is gone
-                retry = attempt < runtime.max_attempts
-                reason = f"worker {holder} stopped responding"
-                emit("failed", _failed(model, attempt, reason, retry))
-                _patiently("ending a claim", lambda: claims.end(session, model, attempt))
-                if retry:
-                    next_attempt()
-                else:
-                    _patiently("clearing a cancel", lambda: flags.clear(session, model))
+            if holder is not None:
+                _redelivered(runtime, claims, key, holder, emit, next_attempt)
                 return
+        run = attempts.begin(key)
         try:
-            _train(runtime, session, job, attempt, emit, next_attempt)
+            _train(runtime, session, job, attempt, emit, next_attempt, lambda: run.abandoned)
         finally:
-            if claims is not None:
+            attempts.finish(key)
+            if claims is not None and not run.abandoned:
                 _patiently("ending a claim", lambda: claims.end(session, model, attempt))
 
     return train_model
+
+
+def _redelivered(
+    runtime: Runtime,
+    claims: RedisClaims,
+    key: tuple[str, str, int],
+    holder: str,
+    emit: Callable[[str, TrainingEvent], None],
+    next_attempt: Callable[[], None],
+) -> None:
+    """A message whose attempt is claimed: drop it, or record its dead holder's failure
+    (see the module docstring)."""
+    session, model, attempt = key
+    if holder == ENDED:
+        return  # a redelivery of an attempt that ended (its ack was lost)
+    outcome, held = _patiently(f"checking {model}'s worker", lambda: claims.take_over(*key))
+    if outcome != "taken":  # ended meanwhile, or its holder is alive: a second copy
+        log.info("attempt %s is %s (%s): dropping a second copy", key, outcome, held)
+        return
+    retry = attempt < runtime.max_attempts
+    reason = f"worker {holder_name(held or holder)} stopped responding"
+    emit("failed", _failed(model, attempt, reason, retry))
+    if retry:
+        next_attempt()
+    else:
+        _patiently("clearing a cancel", lambda: runtime.cancel.clear(session, model))
 
 
 def _train(
@@ -332,6 +544,7 @@ def _train(
     attempt: int,
     emit: Callable[[str, TrainingEvent], None],
     next_attempt: Callable[[], None],
+    abandoned: Callable[[], bool] = lambda: False,
 ) -> None:
     model = job.model_id
     flags = runtime.cancel
@@ -352,11 +565,14 @@ def _train(
             EpochCompleted(model=model, attempt=attempt, metrics=metrics),
         )
 
+    cancelled = _unless_unreachable(stopper(flags, session, model))
     try:
         result = runtime.runner.run(
-            job, on_epoch=on_epoch, should_stop=_unless_unreachable(stopper(flags, session, model))
+            job, on_epoch=on_epoch, should_stop=lambda: abandoned() or cancelled()
         )
     except Cancelled:
+        if abandoned():
+            return  # another worker trains this attempt now; it reports
         emit("cancelled", TrainingCancelled(model=model, was_running=True))
     except WorkerDied as died:
         retry = attempt < runtime.max_attempts

@@ -26,9 +26,23 @@ the recorded rows, computing nothing again; in the embedded mode a model the log
 a retry) and trains again.
 
 Redis going away (scale-out): a model that cannot be handed over stays dispatched and
-is sent when Redis is back; a restarted Redis has lost its queues (the test setup and
-a default ``redis-server`` keep them in memory only), so every dispatched model that
-no worker has started yet is sent again (`nas_core.service.broker.Heartbeat`).
+is sent when Redis is back; a cancel that cannot reach the flags is kept and set when
+Redis is back. A restarted Redis without persistence has lost its queues, its claims
+and the events it held for this process; the workers claim their running attempts
+again and send their records again (`Actors.resume`), and a watchdog thread repairs
+the rest. Every ``watch_interval_s``, once Redis has been reachable (same ``run_id``)
+for ``RESTART_GRACE_S`` (every live process has beaten and resumed by then):
+
+- a dispatched model the log shows queued whose attempt has no message on ``"train"``
+  (waiting or fetched) and no live claim, on two checks in a row, is sent again;
+- a model the log shows running whose attempt has recorded nothing for its silence
+  bound (``silence_s``, at least ``EPOCH_SILENCE_FACTOR`` times its longest epoch), has
+  no record waiting on ``"events"``, and whose claim has no live holder (no heartbeat
+  for ``HEARTBEAT_TIMEOUT_MS``, or the claim was lost or ended) is recorded "training
+  failed" (``will_retry`` while attempts remain; the same event id and claim take-over
+  as a worker that finds a dead holder's message, so exactly one records it) and its
+  next attempt is sent. A worker that is slow but alive (its heartbeat beats) is never
+  failed; a late event of the failed attempt is ignored by the fold.
 """
 
 from __future__ import annotations
@@ -60,7 +74,6 @@ from nas_core.events import (
     Sample,
     SessionCreated,
     SessionState,
-    TrainingCancelled,
     TrainingFailed,
     TrainingFinished,
     decide,
@@ -72,9 +85,21 @@ from nas_core.generators import Skipped
 from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
 from nas_core.training import Throughput, TrainJob, WorkerInfo
 
-from .actors import EVENTS_QUEUE, TRAIN_QUEUE, Actors, EventRecord, Runner, Runtime, declare_actors
+from .actors import (
+    EVENTS_QUEUE,
+    TRAIN_QUEUE,
+    Actors,
+    EventRecord,
+    Runner,
+    Runtime,
+    declare_actors,
+    event_id,
+    holder_name,
+    pending_records,
+    pending_tasks,
+)
 from .actors import _transient as transient
-from .broker import EmbeddedWorker, make_broker, start_worker
+from .broker import HEARTBEAT_INTERVAL_S, EmbeddedWorker, make_broker, start_worker
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags
 from .embedding import Embedder
 from .replay_plan import plan_reexecution
@@ -82,6 +107,10 @@ from .replay_plan import plan_reexecution
 __all__ = ["Outcome", "Progress", "SessionService"]
 
 INTERRUPTED = "interrupted: the process training it stopped before the training ended"
+WATCHDOG_SILENCE_S = 30.0  # a running attempt silent this long, with no live holder: failed
+WATCH_INTERVAL_S = 1.0
+EPOCH_SILENCE_FACTOR = 3.0  # never fail before this many times the attempt's longest epoch
+RESTART_GRACE_S = 2 * HEARTBEAT_INTERVAL_S + 1.0  # live workers beat and resume by then
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +151,9 @@ class _Live:
     throughput: Throughput
     dispatched: set[str] = field(default_factory=set)
     unsent: set[str] = field(default_factory=set)  # dispatched, but the broker was away
+    cancels: set[str] = field(default_factory=set)  # cancelled while the broker was away
+    heard: dict[str, float] = field(default_factory=dict)  # model → last event (monotonic)
+    missing: set[str] = field(default_factory=set)  # queued, no message at the last check
 
 
 class SessionService:
@@ -136,7 +168,16 @@ class SessionService:
         processes: int = 2,
         runner: Runner | None = None,
         cancel: CancelFlags | None = None,
+        silence_s: float = WATCHDOG_SILENCE_S,
+        watch_interval_s: float = WATCH_INTERVAL_S,
     ) -> None:
+        if not silence_s > 0 or not watch_interval_s > 0:
+            raise ValueError(
+                f"silence_s and watch_interval_s must be > 0 seconds, got {silence_s} "
+                f"and {watch_interval_s}"
+            )
+        self.silence_s = float(silence_s)
+        self.watch_interval_s = float(watch_interval_s)
         self.store = store
         self.data_root = None if data_root is None else Path(data_root)
         self.embedded = broker_url is None
@@ -153,6 +194,9 @@ class SessionService:
             from nas_core.training import TrainerPool
 
             runner = self._pool = TrainerPool(processes, data_root=self.data_root)
+        self._stop_watch = threading.Event()
+        self._run_id: str | None = None
+        self._steady_since: float | None = None  # Redis reachable, same run_id, since
         self.broker = make_broker(broker_url)
         self.actors: Actors = declare_actors(
             self.broker, Runtime(runner=runner if self.embedded else None, cancel=cancel,
@@ -163,15 +207,29 @@ class SessionService:
         )
         if self.embedded:
             self._workers.append(start_worker(self.broker, {TRAIN_QUEUE}, processes))
+        self._watchdog = None
+        if not self.embedded:
+            self._watchdog = threading.Thread(
+                target=self._watch, name="remap-watchdog", daemon=True
+            )
+            self._watchdog.start()
 
     # ----------------------------------------------------------------- lifecycle
 
     def close(self) -> None:
         """Stop the workers (trainings in progress are cancelled) and the pool."""
+        self._stop_watch.set()
+        if self._watchdog is not None:
+            self._watchdog.join(timeout=30)
         with self._lock:
             for session, live in self._live_sessions.items():
                 for model in live.dispatched:
-                    self.actors.cancel(session, model)
+                    try:
+                        self.actors.cancel(session, model)
+                    except Exception as error:
+                        if not transient(error):
+                            raise
+                        log.warning("model %s: broker unreachable, not cancelled", model)
         for worker in reversed(self._workers):  # the trainers first: they send events
             worker.stop(timeout_s=60)
         self._workers.clear()
@@ -236,7 +294,7 @@ class SessionService:
                 )
                 if isinstance(command, Cancel) and command.model in live.dispatched:
                     # validated above; the worker records the cancel when it stops
-                    self.actors.cancel(session, command.model)
+                    self._cancel(session, live, command.model)
                     return Outcome(())
                 try:
                     new = self._append(session, live, decision.events)
@@ -352,7 +410,8 @@ class SessionService:
         old = self._live_sessions.get(session)
         live = _Live(state, embedder, throughput)
         if old is not None:
-            live.dispatched, live.unsent = old.dispatched, old.unsent
+            live.dispatched, live.unsent, live.cancels = old.dispatched, old.unsent, old.cancels
+            live.heard, live.missing = old.heard, old.missing
         self._live_sessions[session] = live
         return live
 
@@ -412,14 +471,12 @@ class SessionService:
             live.dispatched.add(model)
             self._send(session, live, model)
 
-    def _send(self, session: str, live: _Live, model: str) -> None:
-        """Send `model`'s next attempt to ``"train"``; if the broker cannot be reached,
-        note it in `unsent` for `_broker_back`."""
+    def _job(self, live: _Live, model: str) -> TrainJob:
         state = live.state
         m = state.models[model]
         assert m.config is not None
         assert m.seed is not None
-        job = TrainJob(
+        return TrainJob(
             model_id=model,
             arch=m.arch,
             config=m.config,
@@ -427,6 +484,12 @@ class SessionService:
             data=state.data or DataSpec(),
             data_root=None if self.data_root is None else str(self.data_root),
         )
+
+    def _send(self, session: str, live: _Live, model: str) -> None:
+        """Send `model`'s next attempt to ``"train"``; if the broker cannot be reached,
+        note it in `unsent` for `_broker_back`."""
+        m = live.state.models[model]
+        job = self._job(live, model)
         try:
             self.actors.enqueue(session, job, attempt=m.attempts + 1)
         except Exception as error:
@@ -439,18 +502,137 @@ class SessionService:
         else:
             live.unsent.discard(model)
 
+    def _cancel(self, session: str, live: _Live, model: str) -> None:
+        """Set `model`'s cancel flag; while the broker is away, keep it for later."""
+        try:
+            self.actors.cancel(session, model)
+        except Exception as error:
+            if not transient(error):
+                raise
+            log.warning("model %s: broker unreachable (%s); cancelling it when back", model, error)
+            live.cancels.add(model)
+        else:
+            live.cancels.discard(model)
+
     def _broker_back(self, restarted: bool) -> None:
-        """Redis is reachable again: send what could not be sent; after a restart (its
-        queues lost) also every dispatched model that no worker has started."""
+        """Redis is reachable again: send what could not be sent, set the cancels that
+        could not be set. What a restart lost is the watchdog's (`_check`)."""
         with self._lock:
+            if restarted:
+                self._steady_since = time.monotonic()  # the watchdog waits its grace again
             for session, live in self._live_sessions.items():
-                again = set(live.unsent)
-                if restarted:
-                    again |= {m for m in live.dispatched if live.state.models[m].status == "queued"}
-                for model in sorted(again & live.dispatched):
+                for model in sorted(live.unsent & live.dispatched):
                     log.warning("session %s: sending model %s again", session, model)
                     self._send(session, live, model)
                 live.unsent &= live.dispatched
+                for model in sorted(live.cancels & live.dispatched):
+                    self._cancel(session, live, model)
+                live.cancels &= live.dispatched
+
+    def _watch(self) -> None:
+        while not self._stop_watch.wait(self.watch_interval_s):
+            try:
+                self._check()
+            except Exception as error:
+                if not transient(error):
+                    log.exception("the watchdog's check failed")
+                self._steady_since = None  # Redis is away: wait the grace once it is back
+
+    def _check(self) -> None:
+        """One round of the watchdog (see the module docstring)."""
+        client = self.broker.client  # type: ignore[attr-defined]
+        run_id = str(client.info("server")["run_id"])
+        now = time.monotonic()
+        if run_id != self._run_id or self._steady_since is None:
+            self._run_id, self._steady_since = run_id, now
+        if now - self._steady_since < RESTART_GRACE_S:
+            return
+        claims = self.actors.claims
+        assert claims is not None
+        with self._lock:
+            tasks = records = None
+            for session, live in list(self._live_sessions.items()):
+                if live.cancels:
+                    for model in sorted(live.cancels & live.dispatched):
+                        self._cancel(session, live, model)
+                    live.cancels &= live.dispatched
+                for model in sorted(live.dispatched):
+                    m = live.state.models.get(model)
+                    if m is None:
+                        continue
+                    if m.status == "queued" and model not in live.unsent:
+                        if tasks is None:
+                            tasks = pending_tasks(self.broker)
+                        attempt = m.attempts + 1
+                        if (session, model, attempt) in tasks:
+                            live.missing.discard(model)
+                            continue
+                        claim = claims.check(session, model, attempt)
+                        if claim == "alive":  # trained; its "started" is on its way
+                            live.missing.discard(model)
+                        elif model in live.missing:  # lost (with a restarted Redis)
+                            log.warning(
+                                "session %s: model %s (attempt %d, claim %s) has no message "
+                                "on the broker; sending it again", session, model, attempt, claim
+                            )  # fmt: skip
+                            live.missing.discard(model)
+                            if claim == "ended":  # it ended, and all it said was lost
+                                claims.release(session, model, attempt)
+                            self._resend(session, live, model)
+                        else:
+                            live.missing.add(model)  # look again next round
+                    elif m.status == "running":
+                        heard = live.heard.setdefault(model, now)
+                        longest = max((e.seconds for e in m.curve), default=0.0)
+                        bound = max(self.silence_s, EPOCH_SILENCE_FACTOR * longest)
+                        if now - heard < bound:
+                            continue
+                        if records is None:
+                            records = pending_records(self.broker)
+                        if (session, model) in records:
+                            continue  # its news is waiting on "events"
+                        outcome, held = claims.take_over(session, model, m.attempts)
+                        if outcome == "alive":
+                            continue  # slow, but its worker beats: never failed
+                        self._silent(session, live, model, held, now - heard)
+
+    def _silent(self, session: str, live: _Live, model: str, held: str, silent_s: float) -> None:
+        """Record that `model`'s running attempt went silent with no live worker, and
+        send its next attempt (or leave it failed)."""
+        m = live.state.models[model]
+        retry = m.attempts < self.actors.runtime.max_attempts
+        who = holder_name(held) if held else (m.worker or "(unknown)")
+        reason = (
+            f"worker {who} went silent: nothing recorded for {silent_s:.0f} s "
+            "and no heartbeat on the broker"
+        )
+        log.warning("session %s: model %s attempt %d: %s", session, model, m.attempts, reason)
+        failed = TrainingFailed(model, m.attempts, reason, will_retry=retry)
+        self._append(session, live, [Pending(event_id(model, m.attempts, "failed"), failed)])
+        live.heard.pop(model, None)
+        if retry and live.state.models[model].status == "queued":
+            self._send(session, live, model)
+            return
+        live.dispatched.discard(model)
+        try:
+            self.actors.runtime.cancel.clear(session, model)
+        except Exception as error:
+            if not transient(error):
+                raise
+        self._pump(session, live)
+
+    def _resend(self, session: str, live: _Live, model: str) -> None:
+        """Send `model`'s next attempt again (its message was lost); the cancel flag,
+        if any, stays."""
+        state = live.state
+        m = state.models[model]
+        job = self._job(live, model)
+        try:
+            self.actors.resend(session, job, m.attempts + 1)
+        except Exception as error:
+            if not transient(error):
+                raise
+            live.unsent.add(model)
 
     def _record(self, record: EventRecord) -> None:
         """``record_events``: append a worker's event, then embed, then dispatch."""
@@ -459,11 +641,13 @@ class SessionService:
             new = self._append(record.session, live, [Pending(record.id, record.event)])
             event = record.event
             model = getattr(event, "model", None)
-            ended = isinstance(event, TrainingFinished | TrainingCancelled) or (
-                isinstance(event, TrainingFailed) and not event.will_retry
-            )
-            if ended and model is not None:
-                live.dispatched.discard(model)
+            m = None if model is None else live.state.models.get(model)
+            if m is not None:
+                if m.status in ("queued", "running"):
+                    live.heard[model] = time.monotonic()
+                else:  # ended (a late event of an older attempt changes nothing)
+                    live.dispatched.discard(model)
+                    live.heard.pop(model, None)
             if new and isinstance(event, TrainingFinished):
                 m = live.state.models.get(event.model)
                 if m is not None and m.status == "done":
