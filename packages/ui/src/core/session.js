@@ -115,7 +115,7 @@ export class Session extends EventTarget {
   }
 
   /** The URL of a model's SNAC (an SVG from the server's renderer). */
-  snacUrl(model, { height = 48, layout = "fixed" } = {}) {
+  snacUrl(model, { height = 48, layout = "variable" } = {}) {
     const u = new URL(this.apiUrl(`/models/${encodeURIComponent(model)}/snac.svg`));
     u.searchParams.set("height", String(height));
     u.searchParams.set("layout", layout);

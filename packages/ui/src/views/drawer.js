@@ -93,7 +93,7 @@ tbody tr.hover { background: #f2f5f8; }
 tbody tr.selected { background: var(--remap-accent-soft); box-shadow: inset 3px 0 0 var(--remap-accent); }
 tbody tr:focus-visible { outline: 2px solid var(--remap-accent); outline-offset: -2px; }
 .snac-box { width: 128px; height: 32px; display: block; }
-.snac-box img { width: 128px; height: 32px; display: block; object-fit: contain; object-position: left center; }
+.snac-box img { width: 128px; height: 32px; display: block; object-fit: scale-down; object-position: left center; }
 .id { font-family: var(--remap-mono); font-weight: 600; font-size: 12px; }
 .status { font-size: 12px; }
 td.pick, th.pick { width: 30px; text-align: center; padding: 0; }

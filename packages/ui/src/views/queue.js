@@ -47,7 +47,7 @@ li.drop-before { box-shadow: 0 -3px 0 0 var(--remap-accent); }
 li.drop-after { box-shadow: 0 3px 0 0 var(--remap-accent); }
 .grip { color: var(--remap-muted); font-size: 14px; line-height: 1; user-select: none; letter-spacing: -2px; }
 .pos { color: var(--remap-muted); font-variant-numeric: tabular-nums; text-align: right; }
-.snac { width: 140px; max-width: 100%; height: 28px; display: block; object-fit: contain; object-position: left center; }
+.snac { width: 140px; max-width: 100%; height: 28px; display: block; object-fit: scale-down; object-position: left center; }
 .id { font-weight: 600; font-family: var(--remap-mono); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .desc { color: var(--remap-muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 12px; min-width: 0; }
