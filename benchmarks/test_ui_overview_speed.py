@@ -8,10 +8,11 @@ store (so seqs, ids and times are the store's): a "session created", then per mo
 created, queued, started, one epoch, finished with a result (`at` spread over six hours
 so the search view has a time axis), and one "layout recomputed" per MDS projection
 carrying every model's position. `remap serve` is not used: at start it rebuilds the MDS
-layouts from the recorded distance rows, O(n²) at 10,000 models. Instead Playwright
-answers the session's SSE URL with the whole log encoded by the server's own
-`encode_events` (after ``retry: 600000`` so the EventSource does not reconnect when the
-body ends), the page and the built bundle; the client parses and folds exactly as live.
+layouts from the recorded distance rows, O(n²) at 10,000 models. Instead a stand-in
+server on loopback (`StandIn`) serves the page, the built bundle and the whole log over a
+real SSE stream encoded by the server's own `encode_events` (kept open, answering
+`change_view` with a "view changed" event as the server does); the client parses and
+folds exactly as live.
 Architectures are a few hundred sampled ones reused under new ids.
 
 Baseline in the same run: the naive scatter, one SVG <circle> per model, on the same
@@ -57,7 +58,6 @@ from nas_core.events import (
 from nas_core.specs import DatasetInfo, EpochMetrics, Settings, TrainConfig, TrainResult
 from remap_server.sse import encode_events
 
-pytest.importorskip("pytest_benchmark")
 pytestmark = [pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[1]

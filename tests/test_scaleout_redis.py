@@ -259,6 +259,7 @@ def test_redis_cancel_flags(redis_url: str) -> None:
 
 FAULT_MODELS = 4
 FAULT_EPOCHS = 150  # a tiny model trains for seconds: a kill lands mid-training
+KILL_EPOCHS = 1000  # the most a session allows: ~3 ms an epoch, seconds in all
 
 
 def _db(url: str, db: int) -> str:
@@ -340,11 +341,15 @@ def test_a_worker_killed_mid_training_on_redis_is_retried_on_the_other(
     with ExitStack() as stack:
         d = Deployment(stack, url, tmp_path)
         with httpx.Client(base_url=d.base, timeout=30) as client:
-            session = d.new_session(client, "kill a worker")
+            # long trainings (seconds each), and a victim seen with most of its epochs
+            # still ahead, so that the kill lands mid-training however fast epochs go
+            session = d.new_session(client, "kill a worker", epochs=KILL_EPOCHS)
 
             def running_with_epochs(state: dict) -> bool:
                 return any(
-                    m["status"] == "running" and m["curve"] and m["worker"] == d.names[0]
+                    m["status"] == "running"
+                    and 0 < len(m["curve"]) < KILL_EPOCHS // 2
+                    and m["worker"] == d.names[0]
                     for m in state["models"].values()
                 )
 
@@ -352,7 +357,9 @@ def test_a_worker_killed_mid_training_on_redis_is_retried_on_the_other(
             victim = next(
                 k
                 for k, m in state["models"].items()
-                if m["status"] == "running" and m["worker"] == d.names[0]
+                if m["status"] == "running"
+                and 0 < len(m["curve"]) < KILL_EPOCHS // 2
+                and m["worker"] == d.names[0]
             )
             d.workers[0].proc.kill()  # SIGKILL: no goodbye, its message stays unacked
             d.workers[0].proc.wait()
@@ -366,12 +373,15 @@ def test_a_worker_killed_mid_training_on_redis_is_retried_on_the_other(
     assert [(s.attempt, s.worker) for s in started] == [(1, d.names[0]), (2, d.names[1])]
     failed = [e for e in mine if isinstance(e, TrainingFailed)]
     assert [(f.attempt, f.will_retry) for f in failed] == [(1, True)]
-    assert f"worker {d.names[0]} stopped responding" in failed[0].reason
+    # recorded by the worker that got the dead one's message, or by the server's watchdog
+    reason = failed[0].reason
+    assert reason.startswith(f"worker {d.names[0]} "), reason
+    assert "stopped responding" in reason or "went silent" in reason, reason
     (finished,) = (e for e in mine if isinstance(e, TrainingFinished))
     assert finished.attempt == 2
     # the record of attempt 2 is whole: its curve is every epoch, once
     epochs = [e.metrics.epoch for e in mine if isinstance(e, EpochCompleted) and e.attempt == 2]
-    assert epochs == list(range(1, FAULT_EPOCHS + 1))
+    assert epochs == list(range(1, KILL_EPOCHS + 1))
     # the other models: one attempt each, and no model was left "running"
     others = Counter(e.event.model for e in log if isinstance(e.event, TrainingStarted))
     assert others == Counter({**dict.fromkeys(others, 1), victim: 2})
@@ -481,7 +491,7 @@ def test_a_worker_killed_while_redis_is_down_is_retried_and_a_cancel_waits(
         url, folder, port, redis_procs = _free_redis(tmp_path, stack)
         d = Deployment(stack, url, data_dir)
         with httpx.Client(base_url=d.base, timeout=30) as client:
-            session = d.new_session(client, "kill both", concurrency=2, epochs=150, limit=600)
+            session = d.new_session(client, "kill both", concurrency=3, epochs=150, limit=600)
 
             def both_training(state: dict) -> bool:
                 workers = {
@@ -489,13 +499,14 @@ def test_a_worker_killed_while_redis_is_down_is_retried_and_a_cancel_waits(
                     for m in state["models"].values()
                     if m["status"] == "running" and m["curve"]
                 }
-                return workers == set(d.names)
+                return workers == set(d.names) and bool(state["queue"])
 
             state = _wait_state(client, session, both_training, "a model training on each")
             running = {
                 m["worker"]: k for k, m in state["models"].items() if m["status"] == "running"
             }
-            victim, cancelled = running[d.names[0]], running[d.names[1]]
+            # the head of the queue is dispatched too (concurrency 3): its message waits
+            victim, cancelled = running[d.names[0]], state["queue"][0]
             redis_procs[0].kill()
             redis_procs[0].wait()
             d.workers[0].proc.kill()  # dies while Redis is down: its message is lost too

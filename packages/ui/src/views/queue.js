@@ -112,43 +112,15 @@ export class RemapQueue extends RemapElement {
     return order.concat(truth.filter((id) => !placed.has(id)));
   }
 
-  /** Post `order`; when the server refuses it because the queue moved meanwhile (the
-   * head started training before this page heard of it), wait to hear of the change,
-   * keep the intended order of what is still queued and try once more. */
+  /** Post `order` (the server passes over models that left the queue meanwhile, and
+   * keeps the turn of models queued since, so a stale order is never refused). */
   async reorder(order) {
     this._order = order;
     this.requestRender();
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await this.session.post({ type: "reorder", order });
-        return;
-      } catch (error) {
-        const client = error.status >= 400 && error.status < 500;
-        const moved = attempt === 0 && client && (await this.queueChanged(order));
-        if (!moved) {
-          this._order = null;
-          this.requestRender();
-          this.emit("remap-error", { error });
-          return;
-        }
-        const queued = new Set(this.session.live.queue);
-        const kept = order.filter((id) => queued.has(id));
-        const placed = new Set(kept);
-        order = kept.concat(this.session.live.queue.filter((id) => !placed.has(id)));
-        this._order = order;
-        this.requestRender();
-      }
+    if ((await this.post({ type: "reorder", order })) === null) {
+      this._order = null; // refused: the toast says why; show the server's order again
+      this.requestRender();
     }
-  }
-
-  /** Whether the live queue stops holding exactly `order`'s models within a second. */
-  async queueChanged(order) {
-    const same = () => {
-      const q = this.session.live.queue;
-      return q.length === order.length && order.every((id) => q.includes(id));
-    };
-    for (let i = 0; i < 10 && same(); i += 1) await new Promise((r) => setTimeout(r, 100));
-    return !same();
   }
 
   move(id, delta) {

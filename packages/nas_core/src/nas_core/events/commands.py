@@ -159,7 +159,11 @@ class Enqueue(_Command, tag="enqueue"):
 
 
 class Reorder(_Command, tag="reorder"):
-    """The queue's new order: every queued model, the next to train first."""
+    """The queue's new order, the next to train first. A client orders the queue it last
+    saw, which may have moved on: a listed model that has left the queue since (it
+    started, finished or was cancelled) is passed over, and a queued model the order
+    leaves out (queued since) keeps its turn after the listed ones. A model of no
+    session or listed twice is an error."""
 
     order: tuple[ModelId, ...]
 
@@ -615,18 +619,10 @@ def _reorder(state: SessionState, command: Reorder) -> QueueReordered:
     for j, mid in enumerate(command.order):
         if mid in seen:
             raise CommandError(f"$.order[{j}]", f"{mid} is listed twice")
-        if mid not in queued:
-            status = state.models[mid].status if mid in state.models else None
-            what = "no model of this session" if status is None else f"{status}, not queued"
-            raise CommandError(f"$.order[{j}]", f"{mid} is {what}")
+        if mid not in state.models:
+            raise CommandError(f"$.order[{j}]", f"{mid} is no model of this session")
         seen.add(mid)
-    missing = [m for m in state.queue if m not in seen]
-    if missing:
-        raise CommandError(
-            "$.order",
-            f"the order leaves out {', '.join(missing)}: it must list every queued model",
-        )
-    return QueueReordered(tuple(command.order))
+    return QueueReordered(tuple(m for m in command.order if m in queued))
 
 
 def _cancel(state: SessionState, command: Cancel) -> TrainingCancelled:
