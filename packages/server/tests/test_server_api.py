@@ -195,7 +195,7 @@ def test_an_ablation_spawns_models_that_train(client: TestClient, service: Sessi
         (b'{"type": "cancel", "model": "m1"}', 422, "$.model"),
         (b'{"type": "change_view", "projection": "accuracy", "selected_class": 10}',
          422, "$.selected_class"),
-        (b'{"type": "reorder", "order": ["m1"]}', 422, "$.order[0]"),
+        (b'{"type": "reorder", "order": ["m404"]}', 422, "$.order[0]"),
         (b'{"type": "create_session", "name": "again"}', 409, "$"),
     ],
 )  # fmt: skip
