@@ -49,6 +49,8 @@ UI_BUNDLE := packages/server/src/remap_server/static/ui/remap.js
 UI_NODE := packages/ui/node_modules/.package-lock.json
 
 $(UI_NODE): packages/ui/package.json packages/ui/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
 	cd packages/ui && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

@@ -15,11 +15,10 @@ Intended differences, normalised away before comparing:
 - `toJSON` drops an embedding projection with no positions (a layout of zero models),
   where Python keeps an empty dict: both mean "no positions".
 
-A known loss, not of the fold but of JSON in JS: seeds go up to 2**63 - 1 (`Seed` in
-nas_core.events.kinds) and `JSON.parse` turns an integer above 2**53 into the nearest
-double, so the client's `config`/`seed`/`origin.seed` can be off in the last digits.
-The comparison allows exactly that rounding and nothing more (a fix: seeds capped at
-2**53 - 1, or the client parsing them exactly).
+Each envelope is parsed as the client parses a frame of the stream (`parseEnvelope` of
+core/session.js): seeds go up to 2**63 - 1 (`Seed` in nas_core.events.kinds), past what
+a JS number holds exactly, so the client keeps such a seed as the string of its digits;
+the comparison requires exactly those digits.
 """
 
 from __future__ import annotations
@@ -61,6 +60,7 @@ from nas_core.specs import EpochMetrics
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLD_JS = ROOT / "packages" / "ui" / "src" / "core" / "fold.js"
+SESSION_JS = FOLD_JS.with_name("session.js")
 sys.path.insert(0, str(ROOT / "packages" / "nas_core" / "tests"))
 
 from nas_core_event_sim import Sim, actions  # noqa: E402
@@ -79,10 +79,12 @@ ALL_KINDS = {
 # in overlapping batches (foldInto, each batch re-sending the last envelope before it).
 NODE_SCRIPT = """
 import { foldInto, foldUpTo, emptyState, toJSON } from %s;
+import { parseEnvelope } from %s;
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
 const out = [];
-for (const { envelopes, seqs, batches } of JSON.parse(input).cases) {
+for (const { lines, seqs, batches } of JSON.parse(input).cases) {
+  const envelopes = lines.map(parseEnvelope);
   const at = seqs.map((seq) => toJSON(foldUpTo(envelopes, seq)));
   const live = emptyState();
   let start = 0;
@@ -107,7 +109,7 @@ def node() -> str:
 
 def run_node(node: str, tmp_path: Path, cases: list[dict]) -> list[dict]:
     script = tmp_path / "fold_check.mjs"
-    script.write_text(NODE_SCRIPT % json.dumps(FOLD_JS.as_uri()))
+    script.write_text(NODE_SCRIPT % (json.dumps(FOLD_JS.as_uri()), json.dumps(SESSION_JS.as_uri())))
     payload = b'{"cases":[' + b",".join(case_json(c) for c in cases) + b"]}"
     done = subprocess.run(
         [node, str(script)], input=payload, capture_output=True, timeout=120, check=False
@@ -117,9 +119,9 @@ def run_node(node: str, tmp_path: Path, cases: list[dict]) -> list[dict]:
 
 
 def case_json(case: dict) -> bytes:
-    envelopes = msgspec.json.encode(case["envelopes"])  # as the server streams them
-    rest = json.dumps({"seqs": case["seqs"], "batches": case["batches"]})
-    return b'{"envelopes":' + envelopes + b"," + rest[1:].encode()
+    # each envelope as the server streams it: one JSON text a frame
+    lines = [msgspec.json.encode(e).decode() for e in case["envelopes"]]
+    return json.dumps({"lines": lines, "seqs": case["seqs"], "batches": case["batches"]}).encode()
 
 
 def python_state(envelopes, seq: int) -> dict:
@@ -144,8 +146,9 @@ def differences(py: object, js: object, path: str = "$") -> list[str]:
             return [f"{path}: {len(py)} items in Python, {len(js)} in JS: {py!r} vs {js!r}"]
         pairs = enumerate(zip(py, js, strict=True))
         return [d for i, (a, b) in pairs for d in differences(a, b, f"{path}[{i}]")]
-    if type(py) is int and abs(py) > MAX_SAFE_INTEGER and type(js) in (int, float):
-        py = float(py)  # JS holds the nearest double (see the docstring: seeds)
+    if type(py) is int and abs(py) > MAX_SAFE_INTEGER:
+        # kept exact as its digits (see the docstring: seeds)
+        return [] if js == str(py) else [f"{path}: Python {py!r}, JS {js!r}"]
     numbers = (int, float)
     if type(py) in numbers and type(js) in numbers:
         return [] if float(py) == float(js) else [f"{path}: Python {py!r}, JS {js!r}"]
@@ -260,3 +263,22 @@ def sim_cases(steps_lists: list, rnd: random.Random) -> list[dict]:
 def test_random_sessions_fold_the_same(node, tmp_path_factory, steps_lists, rnd):
     # one node run checks six sessions (node's start-up dominates a single check)
     check(node, tmp_path_factory.mktemp("fold"), sim_cases(steps_lists, rnd))
+
+
+def test_big_seeds_stay_exact_and_text_is_never_rewritten(node, tmp_path):
+    envelopes = handwritten_log()
+    big = [
+        e.event.seed for e in envelopes if getattr(e.event, "seed", 0) > MAX_SAFE_INTEGER
+    ]  # the training seeds drawn for queued models
+    assert big, "the log should hold a seed past 2**53 for this test to mean anything"
+    created = envelopes[0]
+    trap = '"seed":12345678901234567890, \\"seed\\":98765432109876543210'
+    renamed = msgspec.structs.replace(
+        created, event=msgspec.structs.replace(created.event, name=trap)
+    )
+    (result,) = run_node(
+        node, tmp_path, [{"envelopes": [renamed, *envelopes[1:]], "seqs": [], "batches": []}]
+    )
+    assert result["streamed"]["name"] == trap
+    seeds = [m["seed"] for m in result["streamed"]["models"].values() if m["seed"] is not None]
+    assert {str(s) for s in big} <= set(seeds)

@@ -6,12 +6,7 @@
 // component works on any page that can reach the server (CORS: `--allow-origin`).
 
 import { emptyState, foldInto, foldUpTo } from "./fold.js";
-
-const KINDS = [
-  "session_created", "model_created", "training_queued", "training_started",
-  "epoch_completed", "training_finished", "training_failed", "training_cancelled",
-  "queue_reordered", "drawer_changed", "view_changed", "model_embedded", "layout_recomputed",
-];
+import { openStream } from "./sse.js";
 
 /** A 4xx/5xx answer of the server: `message` is its error, `path` names the field. */
 export class RemapError extends Error {
@@ -28,17 +23,14 @@ function commandId() {
   return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 }
 
-// Seeds reach 2**63 − 1 and JSON.parse would round them past 2**53: such an integer is
-// kept exact as its digits (a string; seeds are shown and sent back, never computed
-// with). The reviver's `source` (JSON.parse source text access) gives the digits; it
-// runs only on the events that hold a run of 16 digits somewhere.
-const keepBig = (key, value, context) =>
-  typeof value === "number" && !Number.isSafeInteger(value) && /^-?\d+$/.test(context?.source ?? "")
-    ? context.source
-    : value;
+// Seeds reach 2**63 − 1 and JSON.parse would round them past 2**53: a seed of 16 or
+// more digits is kept exact as a string of its digits (seeds are shown and sent back,
+// never computed with). An unescaped `"seed":` can only be a key — a quote inside a JSON
+// string is escaped — so the rewrite never touches a name or a description.
+const BIG_SEED = /(?<!\\)"(seed|split_seed)":(-?\d{16,})/g;
 
 export function parseEnvelope(text) {
-  return /\d{16}/.test(text) ? JSON.parse(text, keepBig) : JSON.parse(text);
+  return JSON.parse(/\d{16}/.test(text) ? text.replace(BIG_SEED, '"$1":"$2"') : text);
 }
 
 const nextFrame = (fn) =>
@@ -207,23 +199,17 @@ export class Session extends EventTarget {
   // --- the stream ------------------------------------------------------------------------
 
   _connect() {
-    const source = (this.source = new EventSource(this.src));
-    source.onopen = () => {
-      this.connected = true;
-      this.error = null;
-      this._changed("connection");
-    };
-    source.onerror = () => {
-      this.connected = false;
-      this.error = source.readyState === EventSource.CLOSED ? "the server refused the stream" : "reconnecting…";
-      this._changed("connection");
-    };
-    const onEvent = (message) => {
-      this._pending.push(parseEnvelope(message.data));
-      this._schedule();
-    };
-    for (const kind of KINDS) source.addEventListener(kind, onEvent);
-    source.onmessage = onEvent; // a kind this client does not know yet
+    this._close = openStream(this.src, {
+      onEvents: (frames) => {
+        for (const f of frames) this._pending.push(parseEnvelope(f.data));
+        this._schedule();
+      },
+      onState: ({ connected, error }) => {
+        this.connected = connected;
+        this.error = error;
+        this._changed("connection");
+      },
+    });
   }
 
   _schedule() {
@@ -246,7 +232,7 @@ export class Session extends EventTarget {
   }
 
   close() {
-    this.source?.close();
+    this._close?.();
     sessions.delete(this.src);
   }
 }
