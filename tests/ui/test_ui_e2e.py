@@ -28,7 +28,7 @@ from .conftest import SCREENSHOTS, VIEWPORT, Server, start_server, stop_server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MODELS = 4
-EPOCHS = 8  # long enough (~1 s a model) that the queue holds models to reorder
+EPOCHS = 60  # long enough (~1.5 s a model) that the queue holds models seconds away
 
 # the client's fold as plain JSON (the same form as GET /state minus distances)
 CLIENT_STATE = """async () => {
@@ -172,7 +172,7 @@ def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) 
         app.locator("#tab-queue").click()
         queue = app.locator("remap-queue")
         # act on what the view shows: move the last queued model up, then cancel the one
-        # it passed (models train one at a time, ~1 s each: these are seconds away)
+        # it passed (models train one at a time, ~1.5 s each: these are seconds away)
         page.wait_for_function(
             "() => document.querySelector('remap-app').shadowRoot.querySelector('remap-queue')"
             ".shadowRoot.querySelectorAll('li.queued').length >= 4",
