@@ -74,6 +74,7 @@ class Server:
     url: str
     data_dir: Path
     proc: subprocess.Popen
+    opened: str = ""
 
     def get(self, path: str) -> object:
         return _get(self.url + path)
@@ -111,19 +112,33 @@ class Server:
             time.sleep(0.2)
 
 
-def start_server(data_dir: Path, *extra: str) -> Server:
-    """`remap serve --port 0` on `data_dir` (no token), with `extra` arguments."""
+def start_server(data_dir: Path, *extra: str, command: str = "serve") -> Server:
+    """`remap serve --port 0` (or `command`: "demo") on `data_dir`, no token, one trainer
+    process, with `extra` arguments; `Server.opened` is the URL it printed."""
     env = {k: v for k, v in os.environ.items() if k != "REMAP_TOKEN"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "remap_server.cli", "serve", "--port", "0", "--processes", "1",
+        [sys.executable, "-m", "remap_server.cli", command, "--port", "0", "--processes", "1",
          "--data-dir", str(data_dir), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     line = proc.stdout.readline()
     if "running at" not in line:
         proc.kill()
-        pytest.fail(f"remap serve did not start: {line}{proc.stderr.read()}")
-    return Server(line.split(" at ", 1)[1].split()[0].rstrip("/"), data_dir, proc)
+        pytest.fail(f"remap {command} did not start: {line}{proc.stderr.read()}")
+    opened = line.split(" at ", 1)[1].split()[0]
+    return Server(opened.split("/?")[0].rstrip("/"), data_dir, proc, opened)
+
+
+def poll(check: Callable[[], object], what: str, timeout_s: float = 90.0) -> object:
+    """`check()` again every 0.1 s until it returns something true; that value."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
 
 
 def stop_server(server: Server) -> None:

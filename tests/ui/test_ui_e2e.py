@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import SCREENSHOTS, VIEWPORT, Server, start_server, stop_server
+from .conftest import SCREENSHOTS, VIEWPORT, Server, poll, start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,19 +34,10 @@ CLIENT_STATE = """async () => {
 
 
 def _demo(data_dir: Path, allow_origin: str) -> Server:
-    env = {k: v for k, v in os.environ.items() if k != "REMAP_TOKEN"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "remap_server.cli", "demo", "--port", "0", "--no-open",
-         "--no-progress", "--processes", "1", "--models", str(MODELS), "--epochs", str(EPOCHS),
-         "--limit", "500", "--data-dir", str(data_dir), "--allow-origin", allow_origin],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    return start_server(
+        data_dir, "--no-open", "--no-progress", "--models", str(MODELS), "--epochs",
+        str(EPOCHS), "--limit", "500", "--allow-origin", allow_origin, command="demo",
     )  # fmt: skip
-    line = proc.stdout.readline()
-    if "running at" not in line:
-        proc.kill()
-        pytest.fail(f"remap demo did not start: {line}{proc.stderr.read()}")
-    url = line.split(" at ", 1)[1].split()[0]
-    return Server(url.split("/?")[0].rstrip("/"), data_dir, proc), url
 
 
 class _Page(http.server.BaseHTTPRequestHandler):
@@ -110,20 +97,10 @@ def _state(server: Server, session: str) -> dict:
     return server.get(f"/api/sessions/{session}/state")
 
 
-def _wait_for(predicate, what: str, timeout_s: float = 90.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
 def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) -> None:
     origin, embed_page = other_origin
-    server, url = _demo(tmp_path / "demo", origin)
+    server = _demo(tmp_path / "demo", origin)
+    url = server.opened
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     problems: list[str] = []
@@ -142,7 +119,7 @@ def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) 
         for name, projection in (("Structure", "structure"), ("Predictions", "predictions"),
                                  ("Search", "search"), ("Accuracy", "accuracy")):  # fmt: skip
             overview.get_by_role("button", name=name, exact=True).click()
-            _wait_for(lambda p=projection: _state(server, session)["view"]["projection"] == p,
+            poll(lambda p=projection: _state(server, session)["view"]["projection"] == p,
                       f"the {projection} projection")  # fmt: skip
             page.wait_for_timeout(500)  # the transition
             screenshot(page, f"e2e-2-{projection}")
@@ -154,7 +131,7 @@ def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) 
             key=lambda m: (len(m["arch"]["layers"]), m["result"]["test_acc"]),
         )["id"]
         page.mouse.click(*_overview_point(page, best))
-        _wait_for(lambda: best in _state(server, session)["drawer"], "the model in the drawer")
+        poll(lambda: best in _state(server, session)["drawer"], "the model in the drawer")
         expect(app.locator("remap-drawer").get_by_label(f"Inspect {best}")).to_be_visible()
 
         # an ablation of every layer: the children train one at a time (1 process), so
@@ -163,7 +140,7 @@ def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) 
         generate = app.locator("remap-generate")
         generate.get_by_role("button", name="All", exact=True).click()
         generate.get_by_role("button", name="Run").filter(has_text="ablation").click()
-        children = _wait_for(
+        children = poll(
             lambda: [m for m in _state(server, session)["models"].values() if m["parent"] == best],
             "the ablation's children",
         )
@@ -185,7 +162,7 @@ def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) 
         queue.get_by_role("button", name=f"Move {mover} up").click()
         queue.get_by_role("button", name=f"Cancel {victim}").click()
         screenshot(page, "e2e-3-queue")
-        _wait_for(lambda: _state(server, session)["models"][victim]["status"] == "cancelled",
+        poll(lambda: _state(server, session)["models"][victim]["status"] == "cancelled",
                   "the cancel")  # fmt: skip
         kinds = _kinds(server, session)
         assert "queue_reordered" in kinds
@@ -206,7 +183,7 @@ def test_the_whole_tool(browser, ui_bundle, tmp_path, other_origin, screenshot) 
         screenshot(page, "e2e-5-inspector")
         app.locator("#tab-data").click()
         app.locator("remap-classes").get_by_label("Class 3").click()
-        _wait_for(lambda: _state(server, session)["view"]["selected_class"] == 3, "class 3")
+        poll(lambda: _state(server, session)["view"]["selected_class"] == 3, "class 3")
         screenshot(page, "e2e-6-class")
 
         # the timeline: back to when only the first models existed, then live again

@@ -3,11 +3,9 @@ drop and by keyboard (the server's queue follows), cancelled from the view."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from .conftest import mount
+from .conftest import mount, poll
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,17 +25,6 @@ def _open(server, page, session: str) -> None:
 
 def _server_queue(server, session: str) -> list[str]:
     return server.get(f"/api/sessions/{session}/state")["queue"]
-
-
-def _until(check, what: str, timeout_s: float = 30.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _before(queue: list[str], a: str, b: str) -> bool:
@@ -80,7 +67,7 @@ def test_queue_reorders_by_drag_and_keyboard_and_cancels(
     source = queue.locator(f'li.queued[data-id="{last}"]')
     target = queue.locator(f'li.queued[data-id="{before}"]')
     source.drag_to(target, target_position={"x": 40, "y": 4})
-    _until(lambda: _before(_server_queue(server, session), last, before), "the dragged order")
+    poll(lambda: _before(_server_queue(server, session), last, before), "the dragged order")
     page.wait_for_function(
         f"() => {{ const ids = ({QUEUED_IDS})(document.querySelector('remap-queue'));"
         f" return ids.indexOf('{last}') >= 0 && ids.indexOf('{last}') < ids.indexOf('{before}'); }}"
@@ -99,18 +86,18 @@ def test_queue_reorders_by_drag_and_keyboard_and_cancels(
     # focus stays on the moved row, so a second press moves it again
     assert queue.evaluate("el => el.shadowRoot.activeElement?.dataset.id") == mover
     page.keyboard.press("Alt+ArrowUp")
-    _until(lambda: _before(_server_queue(server, session), mover, passed), "the keyboard order")
+    poll(lambda: _before(_server_queue(server, session), mover, passed), "the keyboard order")
 
     # the Move down button
     shown = queue.evaluate(QUEUED_IDS)
     down, after = shown[-2], shown[-1]
     queue.get_by_role("button", name=f"Move {down} down").click()
-    _until(lambda: _before(_server_queue(server, session), after, down), "the button order")
+    poll(lambda: _before(_server_queue(server, session), after, down), "the button order")
 
     # cancel a queued model: it leaves the queue and shows as cancelled
     victim = queue.evaluate(QUEUED_IDS)[-1]
     queue.get_by_role("button", name=f"Cancel {victim}").click()
-    _until(
+    poll(
         lambda: (
             server.get(f"/api/sessions/{session}/state")["models"][victim]["status"] == "cancelled"
         ),
