@@ -321,15 +321,19 @@ def _wait_state(client: httpx.Client, session: str, check, what: str) -> dict:
         time.sleep(0.1)
 
 
-def _check_log(data_dir: Path, session: str, models: int) -> list:
-    """The session's log: no gap, no doubled id, each model finished once."""
+def _check_log(data_dir: Path, session: str, models: int, *, once: bool = True) -> list:
+    """The session's log: no gap, no doubled id, each model finished once (`once`), or
+    at least once and never the same attempt twice."""
     with EventStore(data_dir / "remap.db") as store:
         log = store.read(session)
     assert [e.seq for e in log] == list(range(1, len(log) + 1))
     assert len({e.id for e in log}) == len(log)
-    finished = Counter(e.event.model for e in log if isinstance(e.event, TrainingFinished))
+    ends = [(e.event.model, e.event.attempt) for e in log if isinstance(e.event, TrainingFinished)]
+    finished = Counter(model for model, _ in ends)
     assert len(finished) == models
-    assert set(finished.values()) == {1}
+    assert len(set(ends)) == len(ends)
+    if once:
+        assert set(finished.values()) == {1}
     return log
 
 
@@ -473,13 +477,16 @@ def test_redis_restarted_while_models_wait_on_it_recovers_by_itself(tmp_path: Pa
         for proc in (*d.workers, d.server):
             assert proc.stop() == 0, "".join(proc.output)
 
-    log = _check_log(data_dir, session, FAULT_MODELS)
+    # without persistence the restart loses events in flight: an attempt whose events
+    # were lost may be failed by the watchdog and trained again, and its own "finished",
+    # re-sent by its worker, lands late in the log (the fold ignores a stale attempt)
+    log = _check_log(data_dir, session, FAULT_MODELS, once=False)
     started = Counter(e.event.model for e in log if isinstance(e.event, TrainingStarted))
     assert set(started) == set(state["models"])
     # each model's last attempt finished, once
     for model, m in state["models"].items():
         ends = [e.event for e in log if isinstance(e.event, TrainingFinished)]
-        assert [f.attempt for f in ends if f.model == model] == [m["attempts"]]
+        assert m["attempts"] in [f.attempt for f in ends if f.model == model]
 
 
 @pytest.mark.slow
