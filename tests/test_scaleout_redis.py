@@ -530,7 +530,10 @@ def test_a_worker_killed_while_redis_is_down_is_retried_and_a_cancel_waits(
             assert proc.stop() == 0, "".join(proc.output)
 
     statuses = {k: m["status"] for k, m in state["models"].items()}
-    assert statuses.pop(cancelled) == "cancelled"
+    # the head of the queue was dispatched: the surviving worker may have fetched and
+    # even finished it before the outage ended, and a cancel flag set once Redis is back
+    # cannot stop a training that is over — the cancel is kept, never an error
+    assert statuses.pop(cancelled) in ("cancelled", "done")
     assert set(statuses.values()) == {"done"}
     with EventStore(data_dir / "remap.db") as store:
         log = store.read(session)
