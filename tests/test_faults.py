@@ -18,12 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import resource
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -41,75 +37,23 @@ from nas_core.events import (
     load_state,
 )
 
-REMAP = [sys.executable, "-m", "remap_server.cli"]
+from .conftest import START_TIMEOUT_S, RemapProc, remap_env
+
 SESSION = "faults"
-START_TIMEOUT_S = 60.0
 IDLE_TIMEOUT_S = 60.0
 ORPHAN_TIMEOUT_S = 10.0  # a trainer looks at its parent at every batch and every 1 s idle
 BURST_BEFORE_KILL = 30  # commands answered 2xx before the kill
 EPOCHS = 30  # a tiny model takes a few ms an epoch: the kill lands mid-training
 
 
-class Server:
+class Server(RemapProc):
     """A ``remap serve --port 0`` subprocess; `base` is the URL it prints."""
 
     def __init__(self, data_dir: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in ("REMAP_TOKEN", "REMAP_DATA_DIR")}
-        self.proc = subprocess.Popen(
-            [*REMAP, "serve", "--port", "0", "--data-dir", str(data_dir), "--processes", "2"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        self.base = self._wait_url()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def _wait_url(self) -> str:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.5)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            if "REMAP is running at http://127.0.0.1:" in line:
-                return line.split(" at ", 1)[1].split()[0].split("?")[0].rstrip("/")
-        self.close()
-        pytest.fail(f"remap serve did not start: {''.join(self.output)}")
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(30)
-
-    def close(self) -> None:
-        """Kill it if it still runs, and close its output once read to the end."""
-        self.kill()
-        self.reader.join(10)
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
-
-    def stop(self) -> int:
-        """SIGINT (Ctrl-C), SIGKILL if it has not ended after 30 s."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        args = ["serve", "--port", "0", "--data-dir", str(data_dir), "--processes", "2"]
+        super().__init__(args, remap_env())
+        line = self.wait_for("REMAP is running at http://127.0.0.1:", START_TIMEOUT_S)
+        self.base = line.split(" at ", 1)[1].split()[0].split("?")[0].rstrip("/")
 
 
 class Listener:

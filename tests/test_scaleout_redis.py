@@ -21,14 +21,8 @@ back). The servers here run the watchdog with a 3 s silence bound
 from __future__ import annotations
 
 import json
-import os
-import queue
-import shutil
-import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections import Counter
@@ -48,69 +42,15 @@ from nas_core.events import (
 )
 from nas_core.service import RedisCancelFlags
 
-REMAP = [sys.executable, "-m", "remap_server.cli"]
+from .conftest import START_TIMEOUT_S, RemapProc, remap_env, start_redis
+
 MODELS = 20
 CONCURRENCY = 2  # one model per worker: each takes only what it can train now
 DONE_TIMEOUT_S = 180.0
-START_TIMEOUT_S = 60.0
-
-
-class Proc:
-    """A ``remap`` subprocess whose output lines are collected by a reader thread."""
-
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [*REMAP, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def wait_for(self, text: str, timeout_s: float) -> str:
-        """The first output line containing `text` (fails with the output so far)."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                line = self.lines.get(timeout=max(0.01, min(left, 0.5)))
-            except queue.Empty:
-                line = ""
-            if text in line:
-                return line
-            if left <= 0 or (not line and self.proc.poll() is not None):
-                pytest.fail(f"no {text!r} from {self.proc.args}: {''.join(self.output)}")
-
-    def stop(self, timeout_s: float = 30.0) -> int:
-        """SIGINT (Ctrl-C), then SIGKILL if it has not ended after `timeout_s`."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.reader.join(10)  # it reads to the end of the output, then the pipe closes
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
-        return self.proc.returncode
 
 
 def _env() -> dict[str, str]:
-    drop = ("REMAP_TOKEN", "REMAP_DATA_DIR")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env["REMAP_WATCHDOG_SILENCE_S"] = "3"
-    return env
+    return remap_env(REMAP_WATCHDOG_SILENCE_S="3")
 
 
 def _sse_envelopes(client: httpx.Client, session: str, until: int) -> list[dict]:
@@ -128,7 +68,9 @@ def _sse_envelopes(client: httpx.Client, session: str, until: int) -> list[dict]
     return envelopes
 
 
-def _wait_done(client: httpx.Client, session: str, procs: list[Proc], models: int = MODELS) -> dict:
+def _wait_done(
+    client: httpx.Client, session: str, procs: list[RemapProc], models: int = MODELS
+) -> dict:
     """The session's state once every model is done and placed in both projections."""
     deadline = time.monotonic() + DONE_TIMEOUT_S
     while True:
@@ -158,13 +100,13 @@ def _wait_done(client: httpx.Client, session: str, procs: list[Proc], models: in
 def test_twenty_models_across_two_workers(redis_url: str, tmp_path: Path) -> None:
     env = _env()
     with ExitStack() as stack:
-        server = Proc(
+        server = RemapProc(
             ["serve", "--broker", redis_url, "--port", "0", "--data-dir", str(tmp_path)], env
         )
         stack.callback(server.stop)
         workers = []
         for _ in range(2):
-            worker = Proc(["worker", "--broker", redis_url, "--processes", "1"], env)
+            worker = RemapProc(["worker", "--broker", redis_url, "--processes", "1"], env)
             stack.callback(worker.stop)
             workers.append(worker)
         line = server.wait_for("REMAP is running at http://127.0.0.1:", START_TIMEOUT_S)
@@ -272,13 +214,13 @@ class Deployment:
 
     def __init__(self, stack: ExitStack, url: str, data_dir: Path, workers: int = 2) -> None:
         env = _env()
-        self.server = Proc(
+        self.server = RemapProc(
             ["serve", "--broker", url, "--port", "0", "--data-dir", str(data_dir)], env
         )
         stack.callback(self.server.stop)
         self.workers = []
         for _ in range(workers):
-            worker = Proc(["worker", "--broker", url, "--processes", "1"], env)
+            worker = RemapProc(["worker", "--broker", url, "--processes", "1"], env)
             stack.callback(worker.stop)
             self.workers.append(worker)
         line = self.server.wait_for("REMAP is running at http://127.0.0.1:", START_TIMEOUT_S)
@@ -391,31 +333,6 @@ def test_a_worker_killed_mid_training_on_redis_is_retried_on_the_other(
     assert others == Counter({**dict.fromkeys(others, 1), victim: 2})
 
 
-def _start_redis(folder: Path, port: int) -> subprocess.Popen:
-    """A non-persistent ``redis-server`` on `port` (as the `redis_url` fixture's)."""
-    binary = shutil.which("redis-server")
-    assert binary is not None, "redis-server is not installed (make test installs it)"
-    proc = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder),
-         "--save", "", "--appendonly", "no", "--daemonize", "no",
-         "--logfile", str(folder / "redis.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    try:
-        while True:
-            try:
-                client.ping()
-                return proc
-            except redis.ConnectionError:
-                assert proc.poll() is None, (folder / "redis.log").read_text(errors="replace")
-                assert time.monotonic() < deadline, f"redis-server on {port} did not start"
-                time.sleep(0.05)
-    finally:
-        client.close()
-
-
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.kill()
@@ -430,12 +347,12 @@ def _free_redis(tmp_path: Path, stack: ExitStack) -> tuple[str, Path, int, list]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    procs = [_start_redis(folder, port)]
+    procs = [start_redis(folder, port)]
     stack.callback(lambda: [_stop(p) for p in procs])
     return f"redis://127.0.0.1:{port}/0", folder, port, procs
 
 
-def _wait_settled(client: httpx.Client, session: str, procs: list[Proc]) -> dict:
+def _wait_settled(client: httpx.Client, session: str, procs: list[RemapProc]) -> dict:
     """The session's state once no model is queued or running (fails after a while)."""
     deadline = time.monotonic() + DONE_TIMEOUT_S
     while True:
@@ -471,7 +388,7 @@ def test_redis_restarted_while_models_wait_on_it_recovers_by_itself(tmp_path: Pa
             redis_procs[0].kill()  # SIGKILL: the waiting message is gone with it
             redis_procs[0].wait()
             time.sleep(2.0)  # everyone notices: sends and fetches fail meanwhile
-            redis_procs.append(_start_redis(folder, port))
+            redis_procs.append(start_redis(folder, port))
             state = _wait_settled(client, session, [d.server, *d.workers])
             assert {m["status"] for m in state["models"].values()} == {"done"}
         for proc in (*d.workers, d.server):
@@ -524,7 +441,7 @@ def test_a_worker_killed_while_redis_is_down_is_retried_and_a_cancel_waits(
             )
             assert r.status_code == 202, r.text
             time.sleep(1.0)
-            redis_procs.append(_start_redis(folder, port))
+            redis_procs.append(start_redis(folder, port))
             state = _wait_settled(client, session, [d.server, d.workers[1]])
         for proc in (d.workers[1], d.server):
             assert proc.stop() == 0, "".join(proc.output)

@@ -222,3 +222,16 @@ def mount(page, server: Server, html: str) -> None:
     url = f"{server.url}/__test__/page-{id(html):x}.html"
     page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
     page.goto(url)
+
+
+def mount_in_panel(page, server: Server, tag: str, session: str, width: int = 620) -> None:
+    """`mount` a page holding only `<tag src=…>` in a `width` px panel (the app's tabs
+    column is ~620 px)."""
+    mount(
+        page,
+        server,
+        f"""<style>body {{ margin: 0; padding: 12px; background: #fff; }}
+        .panel {{ width: {width}px; border: 1px solid #dde1e6; padding: 8px; }}</style>
+        <script type="module" src="{server.url}/ui/remap.js"></script>
+        <div class="panel"><{tag} src="{server.events_url(session)}"></{tag}></div>""",
+    )

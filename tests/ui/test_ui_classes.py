@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import mount
+from .conftest import mount_in_panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,15 +31,7 @@ def test_classes_show_examples_and_pick_a_class(server, page, screenshot) -> Non
     session = server.new_session("classes", sample=2, epochs=1, limit=400)
     state = server.wait_idle(session)
     names = state["class_names"]
-    mount(
-        page,
-        server,
-        f"""<style>body {{ margin: 0; padding: 12px; background: #fff; }}
-        .panel {{ width: {PANEL}px; border: 1px solid #dde1e6; padding: 8px; }}</style>
-        <script type="module" src="{server.url}/ui/remap.js"></script>
-        <div class="panel">
-        <remap-classes src="{server.events_url(session)}"></remap-classes></div>""",
-    )
+    mount_in_panel(page, server, "remap-classes", session, PANEL)
     view = page.locator("remap-classes")
     buttons = view.locator("button.cls")
     buttons.first.wait_for()

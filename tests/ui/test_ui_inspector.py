@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import mount
+from .conftest import mount_in_panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -17,15 +17,7 @@ ROOT = "document.querySelector('remap-inspector')"
 def put_on_page(page, server, session: str) -> None:
     # an HTML page of the same origin (a JSON document, e.g. /api/openapi.json, does not
     # upgrade custom elements written into it)
-    mount(
-        page,
-        server,
-        f"""<style>body {{ margin: 0; padding: 12px; background: #fff; }}
-        .panel {{ width: {PANEL}px; border: 1px solid #dde1e6; padding: 8px; }}</style>
-        <script type="module" src="{server.url}/ui/remap.js"></script>
-        <div class="panel">
-        <remap-inspector src="{server.events_url(session)}"></remap-inspector></div>""",
-    )
+    mount_in_panel(page, server, "remap-inspector", session, PANEL)
 
 
 def test_inspector_shows_a_model_and_compares_two(server, page, screenshot) -> None:
