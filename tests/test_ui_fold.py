@@ -282,3 +282,16 @@ def test_big_seeds_stay_exact_and_text_is_never_rewritten(node, tmp_path):
     assert result["streamed"]["name"] == trap
     seeds = [m["seed"] for m in result["streamed"]["models"].values() if m["seed"] is not None]
     assert {str(s) for s in big} <= set(seeds)
+
+
+def test_a_seed_within_the_safe_range_stays_a_number(node, tmp_path):
+    # 16 digits, yet below 2**53: JS holds it exactly, so it must stay a number
+    sim = Sim(name="safe seed")
+    sim.command(Sample(count=1, seed=2_260_456_287_175_800))
+    (result,) = run_node(node, tmp_path, [{"envelopes": sim.envelopes, "seqs": [], "batches": []}])
+    assert result["streamed"]["models"]["m1"]["origin"]["seed"] == 2_260_456_287_175_800
+    check(
+        node,
+        tmp_path,
+        [{"envelopes": sim.envelopes, "seqs": [sim.envelopes[-1].seq], "batches": []}],
+    )

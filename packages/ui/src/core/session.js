@@ -23,14 +23,18 @@ function commandId() {
   return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 }
 
-// Seeds reach 2**63 − 1 and JSON.parse would round them past 2**53: a seed of 16 or
-// more digits is kept exact as a string of its digits (seeds are shown and sent back,
+// Seeds reach 2**63 − 1 and JSON.parse would round them past 2**53: a seed past
+// Number.MAX_SAFE_INTEGER is kept exact as a string of its digits (seeds are shown and sent back,
 // never computed with). An unescaped `"seed":` can only be a key — a quote inside a JSON
 // string is escaped — so the rewrite never touches a name or a description.
 const BIG_SEED = /(?<!\\)"(seed|split_seed)":(-?\d{16,})/g;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const keepExact = (match, key, digits) =>
+  BigInt(digits) > MAX_SAFE || BigInt(digits) < -MAX_SAFE ? `"${key}":"${digits}"` : match;
+
 export function parseEnvelope(text) {
-  return JSON.parse(/\d{16}/.test(text) ? text.replace(BIG_SEED, '"$1":"$2"') : text);
+  return JSON.parse(/\d{16}/.test(text) ? text.replace(BIG_SEED, keepExact) : text);
 }
 
 const nextFrame = (fn) =>
