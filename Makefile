@@ -1,6 +1,7 @@
 # REMAP: `make demo` runs the main job, `make test` runs every test.
-# Both create .venv on first use and install every package under packages/ editable,
-# with the pinned dev tools of requirements-dev.txt.
+# Both create .venv on first use and install it from requirements.lock: every Python
+# package at the exact version and hash the lock gives, then our packages editable.
+# `make lock` refreshes the lock after a pyproject.toml or requirements-dev.txt changed.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -9,15 +10,36 @@ BIN := $(VENV)/bin
 PACKAGES := $(sort $(patsubst %/pyproject.toml,%,$(wildcard packages/*/pyproject.toml)))
 STAMP := $(VENV)/.installed
 OUT := out
+LOCK := requirements.lock
+PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo gallery test lint bench setup redis chromium ui clean
+.PHONY: demo gallery test lint bench setup redis chromium ui clean lock lock-check \
+	test-latest test-oldest
 
-$(STAMP): requirements-dev.txt $(wildcard packages/*/pyproject.toml) Makefile
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+# A venv ($(1)) holding exactly the lock ($(2)): hash-checked pins without resolving
+# anything, our packages editable with the locked build backend (no build isolation, so
+# nothing unlocked is fetched), then anything the lock does not name removed.
+define install_locked
+	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install $(PIP_QUIET) --require-hashes --no-deps -r $(2)
+	$(1)/bin/python -m pip install $(PIP_QUIET) --no-deps --no-build-isolation \
+		$(foreach p,$(PACKAGES),-e $(p))
+	$(PYTHON) tools/lock.py exact $(1)/bin/python $(2)
+	$(1)/bin/python -m pip check $(PIP_QUIET)
+endef
+
+$(STAMP): $(LOCK) $(wildcard packages/*/pyproject.toml) Makefile
+	@$(PYTHON) tools/lock.py check
+	$(call install_locked,$(VENV),$(LOCK))
 	@touch $@
+
+lock:
+	$(PYTHON) tools/lock.py compile
+
+# One line, and a failure, when a pyproject.toml or requirements-dev.txt changed since
+# the lock was made.
+lock-check:
+	@$(PYTHON) tools/lock.py check
 
 setup: $(STAMP)
 
@@ -59,8 +81,18 @@ $(UI_BUNDLE): $(UI_NODE) $(shell find packages/ui/src -name '*.js') packages/ui/
 
 ui: $(UI_BUNDLE)
 
-test: lint redis chromium ui
+test: lock-check lint redis chromium ui
 	$(BIN)/pytest --benchmark-disable
+
+# The suite against the newest releases the registry serves (test-latest) and against the
+# oldest our pyproject.toml bounds allow (test-oldest), each in a throwaway venv under
+# out/, so a breaking release or a dishonest lower bound shows up here first. Not part of
+# `make test`.
+test-latest test-oldest: test-%: redis chromium ui
+	$(PYTHON) tools/lock.py compile --$(subst latest,upgrade,$*) -o $(OUT)/$*.lock
+	$(call install_locked,$(OUT)/venv-$*,$(OUT)/$*.lock)
+	PATH=$(CURDIR)/$(OUT)/venv-$*/bin:$$PATH $(OUT)/venv-$*/bin/pytest --benchmark-disable \
+		-p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,ops,rounds

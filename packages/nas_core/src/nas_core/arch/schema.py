@@ -23,12 +23,27 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "architecture.
 
 def architecture_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of an architecture, from `Architecture`."""
-    schema = msgspec.json.schema(Architecture)
+    schema = _one_line_descriptions(msgspec.json.schema(Architecture))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "REMAP architecture",
         **schema,
     }
+
+
+def _one_line_descriptions(node: Any) -> Any:
+    """Each docstring-made description as one line of single spaces: the text then does
+    not depend on how a msgspec release dedents docstrings (0.23 changed it)."""
+    if isinstance(node, dict):
+        return {
+            k: " ".join(v.split())
+            if k == "description" and isinstance(v, str)
+            else _one_line_descriptions(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_one_line_descriptions(v) for v in node]
+    return node
 
 
 def schema_text() -> str:
