@@ -256,7 +256,9 @@ def _same(replayed: tuple[str, bytes], shown: tuple[str, bytes], how: str) -> No
 
 
 def _raw(url: str, body: bytes | None = None) -> bytes:
-    request = urllib.request.Request(url, body, method="GET" if body is None else "POST")
+    """GET `url`, or POST `body` to it as a session file (the server takes no other type)."""
+    headers = {} if body is None else {"content-type": "application/x-ndjson"}
+    request = urllib.request.Request(url, body, headers, method="GET" if body is None else "POST")
     with urllib.request.urlopen(request, timeout=60) as r:
         return r.read()
 

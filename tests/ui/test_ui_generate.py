@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 import pytest
 from playwright.sync_api import expect
+
+from nas_core.arch import ArchitectureError, decode_architecture, validate
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -58,6 +61,18 @@ def select(page, model: str) -> None:
     page.evaluate("id => document.querySelector('remap-generate').session.select(id)", model)
 
 
+def ablation_valid(parent: dict, i: int) -> bool:
+    """Whether nas_core takes `parent` without its layer `i` (the view's count)."""
+    arch = dict(
+        parent["arch"], layers=[lay for j, lay in enumerate(parent["arch"]["layers"]) if j != i]
+    )
+    try:
+        validate(decode_architecture(msgspec.json.encode(arch)))
+    except ArchitectureError:
+        return False
+    return True
+
+
 def children(server, session: str, parent: str, kind: str) -> list[dict]:
     state = server.get(f"/api/sessions/{session}/state")
     return [
@@ -87,7 +102,9 @@ def test_ablations_and_variations_make_children_that_train_live(
     cells = view.locator(".brush .cell")
     n = len(parent["arch"]["layers"])
     assert cells.count() == n
-    assert view.get_by_role("button", name=f"Run {n} ablations").is_visible()  # all by default
+    # all by default; those whose removal nas_core finds invalid are not counted
+    valid = [i for i in range(n) if ablation_valid(parent, i)]
+    assert view.get_by_role("button", name=f"Run {len(valid)} ablations").is_visible()
 
     # brush layers 0..2 (a drag), then click one off and on again
     first = cells.nth(0).bounding_box()
@@ -105,8 +122,9 @@ def test_ablations_and_variations_make_children_that_train_live(
     screenshot(page, "generate-ablations")
 
     page.evaluate(RECORDER)
-    view.get_by_role("button", name="Run 3 ablations").click()
-    note = view.locator(".note")
+    chosen = len([i for i in (0, 1, 2) if i in valid])
+    view.get_by_role("button", name=f"Run {chosen} ablation{'' if chosen == 1 else 's'}").click()
+    note = view.locator(".result-note")
     note.wait_for()
     made = children(server, session, parent["id"], "ablation")
     assert made, note.inner_text()
@@ -116,8 +134,8 @@ def test_ablations_and_variations_make_children_that_train_live(
     rows = view.locator("table.children tbody tr")
     rows.nth(len(made) - 1).wait_for()
     assert rows.count() == len(made)
-    assert set(rows.locator("td.id").all_inner_texts()) == {m["id"] for m in made}
-    assert set(rows.locator("td:nth-child(2)").all_inner_texts()) == {"Ablation"}
+    assert set(rows.locator("td.id .who > span").all_inner_texts()) == {m["id"] for m in made}
+    assert set(rows.locator("td.id small").all_inner_texts()) == {"Ablation"}
 
     server.wait_idle(session)
     page.wait_for_function(
@@ -170,7 +188,7 @@ def test_ablations_and_variations_make_children_that_train_live(
     view.locator('input[name="seed"]').dispatch_event("change")
     screenshot(page, "generate-variations")
     view.get_by_role("button", name="Run 3 variations").click()
-    view.locator(".note").get_by_text("variations of").wait_for()
+    view.locator(".result-note").get_by_text("variations of").wait_for()
     varied = children(server, session, parent["id"], "variation")
     assert varied
     kept = ["prepend", "replace", "reparameterize"]
@@ -185,15 +203,15 @@ def test_ablations_and_variations_make_children_that_train_live(
         assert (change["kind"], change["index"]) != ("replace", 0)
     rows.nth(len(made) + len(varied) - 1).wait_for()
     # newest first: the variations head the table
-    assert rows.nth(0).locator("td:nth-child(2)").inner_text() == "Variation"
+    assert rows.nth(0).locator("td.id small").inner_text() == "Variation"
     server.wait_idle(session)
 
-    # a child row selects the child: the view then works on it (no children yet)
+    # a child row selects the child; the view stays on the parent (re-basing is explicit)
     child = rows.nth(0).get_attribute("data-model")
     rows.nth(0).click()
-    view.locator("h2").get_by_text(f"Children of {child}").wait_for()
     chosen = page.evaluate("() => document.querySelector('remap-generate').session.ui.selected")
     assert chosen == child
+    expect(view.locator("h2")).to_have_text(f"Children of {parent['id']}")
 
 
 def test_handcraft_previews_creates_and_shows_refusals(server, page, screenshot, trained) -> None:
@@ -220,13 +238,25 @@ def test_handcraft_previews_creates_and_shows_refusals(server, page, screenshot,
     preview.wait_for()
     version = int(preview.get_attribute("data-version"))
 
-    # reparameterize layer p: the first value offered that differs from its own
+    # reparameterize layer p: an activation from its choices, a number to another value
     view.locator(f'.editor .cell[data-index="{p}"]').click()
     popover = view.locator(".popover")
-    select_el = popover.locator("select").first
-    current = select_el.input_value()
-    options = [o for o in select_el.locator("option").all_inner_texts() if o != current]
-    select_el.select_option(options[0])
+    field = popover.locator("select, input").first
+    current = field.input_value()
+    if layers[p]["type"] in ACTIVATIONS:
+        options = [o for o in field.locator("option").all_inner_texts() if o != current]
+        field.select_option(options[0])
+    else:
+        field.fill(
+            str(
+                0.5
+                if layers[p]["type"] == "dropout" and current != "0.5"
+                else 0.25
+                if layers[p]["type"] == "dropout"
+                else int(current) + 8
+            )
+        )
+        field.dispatch_event("change")
     screenshot(page, "generate-handcraft-edit-layer")
     popover.get_by_role("button", name="Reparameterize").click()
     page.wait_for_function(
@@ -259,7 +289,7 @@ def test_handcraft_previews_creates_and_shows_refusals(server, page, screenshot,
     assert edits[1] == {"op": "remove", "index": r}
     row = view.locator(f'table.children tbody tr[data-model="{made[0]["id"]}"]')
     row.wait_for()
-    assert row.locator("td:nth-child(2)").inner_text() == "Handcrafted"
+    assert row.locator("td.id small").inner_text() == "Handcrafted"
     assert view.locator(".edits li").count() == 0  # the list starts afresh
 
     # a conv after the flatten (before the classifier): the renderer and server refuse
@@ -270,11 +300,9 @@ def test_handcraft_previews_creates_and_shows_refusals(server, page, screenshot,
     bad = view.locator(".preview-error")
     bad.wait_for()
     assert f"$.layers[{n - 1}]" in bad.inner_text()
-    view.get_by_role("button", name="Create handcrafted model").click()
-    refusal = view.locator(".inline-error")
-    refusal.wait_for()
-    assert "$.edits" in refusal.inner_text()
-    assert "invalid" in refusal.inner_text()
+    # the preview says it is invalid: Create is off (the server would refuse it)
+    expect(view.get_by_role("button", name="Create handcrafted model")).to_be_disabled()
+    expect(view.locator(".preview .invalid")).to_contain_text("conv after")
     screenshot(page, "generate-handcraft-refused")
     # undoing the bad edit clears the preview's error
     view.get_by_role("button", name="undo edit 1").click()

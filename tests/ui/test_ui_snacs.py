@@ -89,7 +89,7 @@ def test_tool_shows_an_invalid_specs_error_with_its_path(server, page, screensho
     page.locator("#spec").fill(text)
     error = page.locator("#error")
     error.get_by_text("$.layers[0].filters").wait_for(timeout=30_000)
-    assert "Expected `int` >= 1" in error.inner_text()
+    assert "must be at least 1" in error.inner_text()
     page.get_by_role("button", name="show in editor").click()
     selected = page.evaluate(
         "() => { const t = document.querySelector('#spec');"

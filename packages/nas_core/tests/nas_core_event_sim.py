@@ -1,19 +1,32 @@
 """A session driven by commands and simulated system events, for the event-log tests.
 
 `Sim` applies real commands through `decide` and plays the training and embedding
-side the way the service will (deterministic event ids, attempts, curves, results,
-distance rows, layouts), so that the fold, the store and session files are tested on
-logs that look like real ones. `actions` is a hypothesis strategy of action lists that
+side the way the service will (deterministic event ids, attempts, curves, results, and
+the distance rows and layouts of a real `Embedder`), so that the fold, the store and
+session files are tested on logs that look like real ones (and that the service can
+open: an import proves that). `actions` is a hypothesis strategy of action lists that
 `Sim.play` interprets against the current state, so every generated log is valid.
+
+For the tests of logs that do not fit together (issue 15): `real_log` records a session
+as the service does; `tampered` drops, swaps, duplicates or replaces (with a second
+"session created") some of an export's lines and renumbers the rest, so that every
+line still passes the file's own checks (`edits`: a hypothesis strategy of such edit
+lists); `InstantRunner` trains a job at once, for services whose trainings are not what
+a test is about.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import random
+import threading
 
+import msgspec
 from hypothesis import strategies as st
 
 from nas_core.arch import ReLU
+from nas_core.data import load_dataset
 from nas_core.events import (
     VERSIONS,
     Ablate,
@@ -31,7 +44,6 @@ from nas_core.events import (
     EventStore,
     Handcraft,
     LayoutRecomputed,
-    ModelEmbedded,
     Pending,
     Reorder,
     Sample,
@@ -42,10 +54,13 @@ from nas_core.events import (
     Vary,
     decide,
     event_kind,
+    export_session,
     fold,
 )
 from nas_core.generators import Insert, Reparam
-from nas_core.specs import DatasetInfo, EpochMetrics, Settings, TrainConfig, TrainResult
+from nas_core.service.embedding import Embedder
+from nas_core.specs import DatasetInfo, DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
+from nas_core.training import TrainJob
 
 DIGITS = DatasetInfo(
     n_train=1222,
@@ -89,6 +104,7 @@ class Sim:
         self.session = session
         self.state = SessionState()
         self.envelopes: list[Envelope] = []
+        self.embedder = Embedder()
         self.command(CreateSession(name=name, settings=SETTINGS))
 
     # --- plumbing ---------------------------------------------------------------------
@@ -141,7 +157,7 @@ class Sim:
         m = self.state.models[model]
         n_test, classes = DIGITS.n_test, len(DIGITS.class_names)
         result = TrainResult(
-            epochs=len(m.curve),
+            epochs=max(1, len(m.curve)),
             best_epoch=max(1, len(m.curve)),
             stopped_early=False,
             test_loss=rnd.random(),
@@ -166,15 +182,13 @@ class Sim:
         event = TrainingFailed(model, m.attempts, "worker died", retry)
         self.append([Pending(f"{model}:{m.attempts}:failed", event)])
 
-    def embed(self, model: str, rnd: random.Random) -> None:
-        pending = []
-        for projection in ("structure", "predictions"):
-            against = tuple(self.state.embeddings.get(projection, {}))
-            event = ModelEmbedded(
-                model, projection, rnd.uniform(-1, 1), rnd.uniform(-1, 1),
-                tuple(rnd.random() for _ in against), against,
-            )  # fmt: skip
-            pending.append(Pending(f"{model}:embedded:{projection}", event))
+    def embed(self, model: str) -> None:
+        """Embed a finished model as the service does (its placements, then the
+        relayouts the drift rule asks for, in one append)."""
+        m = self.state.models[model]
+        update = self.embedder.add(model, m.arch, m.result.predictions)
+        pending = [Pending(f"{model}:embedded:{e.projection}", e) for e in update.placements]
+        pending += [Pending(f"{model}:layout:{e.projection}", e) for e in update.relayouts]
         self.append(pending)
 
     def layout(self, rnd: random.Random, k: int) -> None:
@@ -241,7 +255,7 @@ class Sim:
             placed = self.state.embeddings.get("structure", {})
             done = [m for m in self._models("done") if m not in placed]
             if done:
-                self.embed(done[0], rnd)
+                self.embed(done[0])
         elif action == "layout":
             self.layout(rnd, k)
         elif action == "stale" and pick:
@@ -273,3 +287,126 @@ def process_writer(path: str, name: str, count: int, queue, go) -> None:
                 store.append("s", event)
             store.append("s", event)  # a redelivery: must be a no-op
     queue.put(conflicts)
+
+
+# --- logs that do not fit together (issue 15) ---------------------------------------------
+
+WIDTH = DIGITS.n_test  # predictions per finished model of a simulated log
+
+
+def real_log(store: EventStore, session: str = "s1") -> bytes:
+    """A session as the service records one, exported: five sampled models, four
+    trained and embedded by a real `Embedder` (rows, placements, layouts), the fifth
+    mid-training."""
+    sim = Sim(store, session=session, name="real")
+    sim.command(Sample(count=5, seed=3, id="start"))
+    rnd = random.Random(0)
+    for model in ("m1", "m2", "m3", "m4"):
+        sim.start(model)
+        sim.epoch(model, rnd)
+        sim.epoch(model, rnd)
+        sim.finish(model, rnd)
+        sim.embed(model)
+    sim.start("m5")
+    sim.epoch("m5", rnd)
+    buffer = io.BytesIO()
+    export_session(store, session, buffer)
+    return buffer.getvalue()
+
+
+EDITS = ("drop", "swap", "duplicate", "created")
+edits = st.lists(
+    st.tuples(st.sampled_from(EDITS), st.integers(0, 2**16), st.integers(0, 2**16)),
+    min_size=1,
+    max_size=4,
+)
+
+
+def lines_of(data: bytes) -> list[dict]:
+    """A session file's lines, decoded (the header first)."""
+    return [msgspec.json.decode(line) for line in data.split(b"\n") if line]
+
+
+def file_of(lines: list[dict], session: str | None = None) -> bytes:
+    """The session file of `lines` (the header first), seqs renumbered from 1 and the
+    header's ``last_seq`` set; `session` renames the session."""
+    header, *events = (dict(line) for line in lines)
+    for seq, line in enumerate(events, 1):
+        line["seq"] = seq
+        if session is not None:
+            line["session"] = session
+    header["last_seq"] = len(events)
+    if session is not None:
+        header["session"] = session
+    return b"".join(msgspec.json.encode(x) + b"\n" for x in (header, *events))
+
+
+def tampered(data: bytes, steps: list[tuple[str, int, int]], session: str) -> bytes:
+    """`data` (a session file) with `steps` applied (see the module), as `session`."""
+    header, *events = lines_of(data)
+    for k, (edit, a, b) in enumerate(steps):
+        if len(events) < 2:
+            break
+        i = 1 + a % (len(events) - 1)  # the first line stays "session created"
+        if edit == "drop":
+            del events[i]
+        elif edit == "swap":
+            j = 1 + b % (len(events) - 1)
+            events[i], events[j] = events[j], events[i]
+        elif edit == "duplicate":  # the same event again, under a new id
+            events.insert(1 + b % len(events), {**events[i], "id": f"{events[i]['id']}:again{k}"})
+        else:  # a second "session created" in place of a line
+            events[i] = {**events[0], "id": f"created-again:{k}"}
+    return file_of([header, *events], session)
+
+
+def line_of(data: bytes, event_id: str) -> int:
+    """The line number (the header is line 1) of the event with `event_id`."""
+    for number, line in enumerate(lines_of(data), 1):
+        if line.get("id") == event_id:
+            return number
+    raise KeyError(event_id)
+
+
+@functools.cache
+def _test_size(data: DataSpec) -> int:
+    return load_dataset(data).info().n_test
+
+
+class InstantRunner:
+    """A `Runner` that trains at once: every epoch, then a result with one prediction
+    per test example of the job's data set (or `width`). `gate`, when given, is waited
+    for between the epochs and the result. `started` counts the jobs run."""
+
+    def __init__(self, width: int | None = None, gate: threading.Event | None = None) -> None:
+        self.width = width
+        self.gate = gate
+        self.started = 0
+
+    def run(self, job: TrainJob, *, on_epoch=None, should_stop=None) -> TrainResult:
+        self.started += 1
+        epochs = job.config.epochs
+        for epoch in range(1, epochs + 1):
+            if on_epoch is not None:
+                on_epoch(EpochMetrics(epoch, 1 / epoch, 0.5, 1 / epoch, 0.5, 0.01, job.config.lr))
+        if self.gate is not None:
+            self.gate.wait(60)
+        classes = job.arch.input.classes
+        rnd = random.Random(job.model_id)
+        width = self.width or _test_size(job.data)
+        return TrainResult(
+            epochs=epochs,
+            best_epoch=epochs,
+            stopped_early=False,
+            test_loss=0.5,
+            test_acc=0.5,
+            per_class_acc=(0.5,) * classes,
+            confusion=tuple((0,) * classes for _ in range(classes)),
+            predictions=tuple(rnd.randrange(classes) for _ in range(width)),
+            params=0,
+            flops=0,
+            forward_ms=0.1,
+            backward_ms=0.2,
+            wall_s=0.01,
+            device="cpu",
+        )

@@ -67,43 +67,43 @@ def _bad(layer_patch: dict, index: int = 2) -> dict:
     [
         (
             _bad({"type": "dropout", "rate": 1.5}, 3),
-            "Expected `float` < 1.0 - at `$.layers[3].rate`",
+            "must be less than 1.0 - at `$.layers[3].rate`",
             "$.layers[3].rate",
             3,
         ),
         (
             _bad({"type": "conv", "filters": 0}, 0),
-            "Expected `int` >= 1 - at `$.layers[0].filters`",
+            "must be at least 1 - at `$.layers[0].filters`",
             "$.layers[0].filters",
             0,
         ),
         (
             _bad({"type": "conv", "filters": 8, "kernel": 4}, 0),
-            "Invalid enum value 4 - at `$.layers[0].kernel`",
+            "4 is not an allowed value - at `$.layers[0].kernel`",
             "$.layers[0].kernel",
             0,
         ),
         (
             _bad({"type": "lstm", "units": 8}),
-            "Invalid value 'lstm' - at `$.layers[2].type`",
+            "'lstm' is not an allowed value - at `$.layers[2].type`",
             "$.layers[2].type",
             2,
         ),
         (
             _bad({"type": "maxpool", "pool": 2, "stride": 1}),
-            "Object contains unknown field `stride` - at `$.layers[2]`",
-            "$.layers[2]",
+            "is not a field of this object - at `$.layers[2].stride`",
+            "$.layers[2].stride",
             2,
         ),
         (
             {"name": "x", "input": {"shape": [1, 8], "classes": 10}, "layers": []},
-            "Expected `array` of length 3, got 2 - at `$.input.shape`",
+            "must have exactly 3 items (it has 2) - at `$.input.shape`",
             "$.input.shape",
             None,
         ),
         (
             {"name": "x", "input": {"shape": [1, 8, 8], "classes": 1}, "layers": []},
-            "Expected `int` >= 2 - at `$.input.classes`",
+            "must be at least 2 - at `$.input.classes`",
             "$.input.classes",
             None,
         ),
@@ -127,8 +127,11 @@ def test_decode_error_of_a_layer_at_index_ten_or_more() -> None:
 
 
 def test_malformed_json_is_an_architecture_error() -> None:
-    with pytest.raises(ArchitectureError, match="not valid JSON") as info:
+    with pytest.raises(ArchitectureError, match="ends early") as info:
         decode_architecture(b'{"name": ')
+    assert info.value.path == "$"
+    with pytest.raises(ArchitectureError, match=r"is not valid JSON \(at byte 9") as info:
+        decode_architecture(b'{"name": }')
     assert info.value.path == "$"
 
 

@@ -3,6 +3,8 @@ is refused (a `CommandError` with a JSON path into the command, nothing to appen
 
 from __future__ import annotations
 
+import pickle
+
 import msgspec
 import pytest
 
@@ -42,9 +44,12 @@ from nas_core.events import (
     Sample,
     Sampled,
     SessionCreated,
+    SessionExists,
     SessionState,
+    StopTraining,
     TrainingCancelled,
     TrainingQueued,
+    UnknownSession,
     Variation,
     Vary,
     command_schema,
@@ -121,7 +126,22 @@ def test_create_session_refusals():
     assert info.value.path == "$.data"
     bad_space = CreateSession(name="x", settings=Settings(search_space="no-such-table"))
     refused(empty, bad_space, "$.settings.search_space", "no bundled search space")
-    refused(Sim().state, CreateSession(name="again"), "$", "already been created")
+    again = refused(Sim().state, CreateSession(name="again"), "$", "already been created")
+    assert isinstance(again, SessionExists)  # the server answers 409 by this class
+
+
+def test_session_errors_keep_their_class_when_pickled():
+    errors = (
+        CommandError("$.count", "must be at most 1000"),
+        SessionExists("$", "the session 'x' has already been created"),
+        UnknownSession("s1"),
+    )
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert (copy.path, copy.reason, str(copy)) == (error.path, error.reason, str(error))
+    assert pickle.loads(pickle.dumps(UnknownSession("s1"))).session == "s1"
+    assert str(UnknownSession("s1")) == "no session 's1' in this store - at `$.session`"
 
 
 def test_commands_need_a_created_session():
@@ -361,6 +381,25 @@ def test_enqueue_reorder_cancel():
     refused(sim.state, Cancel(model="m2"), "$.model", "not queued or training (it is cancelled)")
 
 
+def test_cancelling_a_dispatched_model_is_an_effect_its_worker_records():
+    sim = Sim()
+    sim.command(Sample(count=3, seed=9))
+    sim.start("m1")
+    handed = frozenset({"m1", "m2"})  # m1 trains, m2 waits on the broker
+    for model in ("m1", "m2"):
+        decision = decide(sim.state, Cancel(model=model, id=f"c-{model}"), dispatched=handed)
+        assert decision.events == ()
+        assert decision.effects == (StopTraining(model),)
+    # a model no worker has is cancelled at once, by the event
+    decision = decide(sim.state, Cancel(model="m3"), dispatched=handed)
+    assert [p.event for p in decision.events] == [TrainingCancelled("m3", was_running=False)]
+    assert decision.effects == ()
+    # and a cancel that does not apply is refused whether or not the model is handed out
+    sim.command(Cancel(model="m3"))
+    with pytest.raises(CommandError, match="it is cancelled"):
+        decide(sim.state, Cancel(model="m3"), dispatched={"m3"})
+
+
 # --- drawer and view ---------------------------------------------------------------------
 
 
@@ -399,28 +438,35 @@ def test_a_retried_command_appends_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("data", "path", "match"),
     [
-        (b'{"type": "sample", "count": "3"}', "$.count", "Expected `int`, got `str`"),
-        (b'{"type": "sample", "count": 0}', "$.count", ">= 1"),
-        (b'{"type": "fly", "count": 1}', "$.type", "Invalid value 'fly'"),
-        (b'{"count": 1}', "$", "missing required field `type`"),
-        (b'{"type": "sample", "count": 1, "colour": 2}', "$", "unknown field `colour`"),
-        (b'{"type": "sample", "count": 1', "$", "not valid JSON"),
-        (b'{"type": "ablate", "model": "m1", "indices": [1, -2]}', "$.indices[1]", ">= 0"),
-        (b'{"type": "ablate", "model": "m1", "indices": []}', "$.indices", "length >= 1"),
+        (b'{"type": "sample", "count": "3"}', "$.count", "must be an integer, not a string"),
+        (b'{"type": "sample", "count": 0}', "$.count", "must be at least 1"),
+        (b'{"type": "fly", "count": 1}', "$.type", "'fly' is not an allowed value"),
+        (b'{"count": 1}', "$.type", "is required"),
+        (b'{"type": "sample", "count": 1, "colour": 2}', "$.colour", "is not a field of this"),
+        (b'{"type": "sample", "count": 1', "$", "ends early (truncated JSON)"),
+        (b'{"type": "sample", "count": 1,}', "$", "is not valid JSON (at byte 30"),
+        (b'{"type": "sample", "count": 1, "count": 2}', "$", "`count` appears twice"),
+        (b'{"type": "sample", "count": 1, "id": "\xff"}', "$", "is not UTF-8 text"),
+        (b'{"type": "ablate", "model": "m1", "indices": [1, -2]}', "$.indices[1]", "at least 0"),
+        (b'{"type": "ablate", "model": "m1", "indices": []}', "$.indices", "at least 1 item"),
         (
             b'{"type": "handcraft", "model": "m1", "edits": [{"op": "remove", "index": 0},'
             b' {"op": "remove", "index": "x"}]}',
             "$.edits[1].index",
-            "Expected `int`",
+            "must be an integer, not a string",
         ),
-        (b'{"type": "vary", "model": "m1", "count": 1, "allowed": {"x": []}}', "$.allowed", "key"),
+        (
+            b'{"type": "vary", "model": "m1", "count": 1, "allowed": {"x": []}}',
+            "$.allowed",
+            "has a key that must be an integer, not a string",
+        ),
         (
             b'{"type": "vary", "model": "m1", "count": 1, "allowed": {"1": ["grow"]}}',
             "$.allowed[...][0]",
-            "Invalid enum value 'grow'",
+            "'grow' is not an allowed value",
         ),
-        (b'{"type": "change_view", "projection": "umap"}', "$.projection", "Invalid enum"),
-        (b'{"type": "cancel", "model": "m1", "id": "a b"}', "$.id", "matching regex"),
+        (b'{"type": "change_view", "projection": "umap"}', "$.projection", "'umap' is not an"),
+        (b'{"type": "cancel", "model": "m1", "id": "a b"}', "$.id", "must match the pattern"),
     ],
 )
 def test_decode_command_errors_carry_a_path(data, path, match):

@@ -144,7 +144,9 @@ def test_unknown_kinds_and_versions_are_refused(monkeypatch):
     monkeypatch.undo()
     with pytest.raises(EventDecodeError, match="the body is a 'view_changed' event"):
         decode_event("drawer_changed", 1, b'{"kind":"view_changed","projection":"search"}')
-    with pytest.raises(EventDecodeError, match=r"Expected `int`"):
+    with pytest.raises(
+        EventDecodeError, match=r"must be an integer, not a string - at `\$\.epochs`"
+    ):
         decode_event("training_queued", 1, b'{"kind":"training_queued","model":"m","epochs":"x"}')
 
 
@@ -161,7 +163,10 @@ def test_a_stored_row_that_does_not_decode_names_the_seq(tmp_path):
         Sim(store)
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE events SET body = ?", (b'{"kind":"session_created"}',))
-    message = r"bad\.db: session 's1', seq 1: event 'session_created' version 1: Object missing"
+    message = (
+        r"bad\.db: session 's1', seq 1: event 'session_created' version 1: "
+        r"is required - at `\$\.name`"
+    )
     with EventStore(path) as store, pytest.raises(StoreError, match=message):
         store.read("s1")
 

@@ -154,7 +154,11 @@ def hostile_cases(lines: list[bytes]) -> dict[str, tuple[bytes, int | None, str]
             4,
             "unknown event kind 'model_exploded'",
         ),
-        "bad body": (swap(2, edit(lines[2], event={"params": "many"})), 3, "Expected `int`"),
+        "bad body": (
+            swap(2, edit(lines[2], event={"params": "many"})),
+            3,
+            "must be an integer, not a string - at `$.event.params`",
+        ),
         "newer event version": (
             swap(3, edit(lines[3], version=9)),
             4,
@@ -174,7 +178,31 @@ def hostile_cases(lines: list[bytes]) -> dict[str, tuple[bytes, int | None, str]
             "not a REMAP session file",
         ),
         "header not json": (swap(0, b"hello"), 1, "not a REMAP session file"),
-        "unknown field": (swap(2, edit(lines[2], extra=1)), 3, "unknown field `extra`"),
+        "unknown field": (
+            swap(2, edit(lines[2], extra=1)),
+            3,
+            "not an event line: is not a field of this object - at `$.extra`",
+        ),
+        "key twice in a line": (
+            swap(2, lines[2][:-1] + b', "seq": 2}'),
+            3,
+            "`seq` appears twice - at `$`",
+        ),
+        "key twice in a body": (
+            swap(2, lines[2].replace(b'"event":{', b'"event":{"kind":"x",', 1)),
+            3,
+            "`kind` appears twice - at `$.event`",
+        ),
+        "key twice in the header": (
+            swap(0, lines[0][:-1] + b', "name": "x"}'),
+            1,
+            "bad header: `name` appears twice - at `$`",
+        ),
+        "not UTF-8": (
+            swap(2, lines[2].replace(b'"id":"', b'"id":"\xff', 1)),
+            3,
+            "the line is not UTF-8 text (byte 0xff at offset ",
+        ),
         "empty": (b"", None, "is empty"),
     }
 
@@ -183,7 +211,8 @@ CASES = [
     "truncated mid-line", "cut at a line", "corrupt json", "gap", "out of order",
     "wrong session", "duplicate id", "unknown kind", "bad body", "newer event version",
     "bad time", "blank line", "first is not created", "newer format", "not a session file",
-    "header not json", "unknown field", "empty",
+    "header not json", "unknown field", "empty", "key twice in a line", "key twice in a body",
+    "key twice in the header", "not UTF-8",
 ]  # fmt: skip
 
 

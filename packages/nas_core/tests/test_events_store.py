@@ -1,4 +1,7 @@
-"""The SQLite event store: appends, reads, ids, seqs, concurrency, integrity, waiting."""
+"""What only the SQLite event store does: its file (reopening, the ``session_events``
+view), several store objects and processes on one file, its id cache, integrity on
+open, and waiting for other processes' appends. The contract every store keeps
+(appends, ids, seqs, reads, waiting, errors) is ``test_events_store_contract.py``."""
 
 from __future__ import annotations
 
@@ -10,19 +13,10 @@ import threading
 
 import pytest
 
-from nas_core.errors import NasCoreError
-from nas_core.events import (
-    ConcurrencyError,
-    EventStore,
-    Pending,
-    Sample,
-    StoreError,
-    ViewChanged,
-    load_state,
-)
+from nas_core.events import ConcurrencyError, EventStore, Pending, StoreError, ViewChanged
 from nas_core.events.store import APPLICATION_ID, SCHEMA_VERSION, utc_now
 
-from nas_core_event_sim import Sim, process_writer
+from nas_core_event_sim import process_writer
 
 AT_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
 
@@ -39,100 +33,6 @@ def pend(i: str, k: int = 0) -> Pending:
 def store(tmp_path):
     with EventStore(tmp_path / "events.db") as s:
         yield s
-
-
-def test_append_assigns_gapless_seqs_and_times(store):
-    out = store.append("s", [pend("a"), pend("b", 1)])
-    out += store.append("s", [pend("c", 2)])
-    assert [e.seq for e in out] == [1, 2, 3]
-    assert [e.id for e in out] == ["a", "b", "c"]
-    assert all(e.session == "s" and e.version == 1 for e in out)
-    assert all(re.match(AT_PATTERN, e.at) for e in out)
-    assert store.read("s") == out
-    assert store.last_seq("s") == 3
-
-
-def test_read_after_and_limit(store):
-    store.append("s", [pend(f"e{k}", k) for k in range(10)])
-    assert [e.seq for e in store.read("s", after=7)] == [8, 9, 10]
-    assert [e.seq for e in store.read("s", after=2, limit=3)] == [3, 4, 5]
-    assert store.read("s", after=10) == []
-    assert store.read("nobody") == []
-    assert store.last_seq("nobody") == 0
-
-
-def test_given_time_is_kept(store):
-    (env,) = store.append("s", [Pending("a", view(1), at="2020-01-02T03:04:05.678Z")])
-    assert env.at == "2020-01-02T03:04:05.678Z"
-    assert store.read("s")[0].at == "2020-01-02T03:04:05.678Z"
-
-
-def test_repeated_id_is_a_no_op_returning_the_stored_envelope(store):
-    (first,) = store.append("s", [pend("a", 1)])
-    (again,) = store.append("s", [Pending("a", view(5))])  # same id, other content
-    assert again == first
-    assert store.last_seq("s") == 1
-    # in a batch: only the new ones get seqs, repeats inside the batch share one
-    out = store.append("s", [pend("a"), pend("b", 2), pend("b", 3), pend("c", 4)])
-    assert [e.seq for e in out] == [1, 2, 2, 3]
-    assert store.last_seq("s") == 3
-
-
-def test_ids_are_per_session(store):
-    store.append("s1", [pend("a")])
-    (env,) = store.append("s2", [pend("a")])
-    assert env.seq == 1
-    assert [s.id for s in store.sessions()] == ["s1", "s2"]
-
-
-def test_stale_expected_seq_writes_nothing(store):
-    store.append("s", [pend("a")], expected_seq=0)
-    store.append("s", [pend("b")], expected_seq=1)
-    with pytest.raises(ConcurrencyError) as info:
-        store.append("s", [pend("c"), pend("d")], expected_seq=1)
-    assert (info.value.expected, info.value.actual) == (1, 2)
-    assert "is at seq 2, not 1" in str(info.value)
-    assert isinstance(info.value, NasCoreError)
-    assert [e.id for e in store.read("s")] == ["a", "b"]
-    with pytest.raises(ConcurrencyError):  # a seq ahead of the log is stale too
-        store.append("s", [pend("c")], expected_seq=5)
-    with pytest.raises(ConcurrencyError):  # and a new session is at 0
-        store.append("fresh", [pend("c")], expected_seq=3)
-    assert store.read("fresh") == []
-
-
-def test_a_retry_with_a_stale_expected_seq_is_still_a_no_op(store):
-    first = store.append("s", [pend("a"), pend("b")], expected_seq=0)
-    store.append("s", [pend("c")])
-    assert store.append("s", [pend("a"), pend("b")], expected_seq=0) == first
-
-
-def test_sessions_lists_names_and_creation(store):
-    Sim(store, session="one", name="first session")
-    store.append("two", [pend("x")])
-    infos = {s.id: s for s in store.sessions()}
-    assert infos["one"].name == "first session"
-    assert infos["two"].name == ""
-    assert infos["one"].last_seq == 1
-    assert infos["two"].last_seq == 1
-    assert store.session("one") == infos["one"]
-    assert store.session("three") is None
-
-
-def test_find_an_event_by_id(store):
-    store.append("s", [pend("a"), pend("b", 3)])
-    found = store.find("s", "b")
-    assert found is not None
-    assert (found.seq, found.event) == (2, view(3))
-    assert store.find("s", "zzz") is None
-    assert store.find("nobody", "a") is None
-
-
-def test_load_state_replays_a_session(store):
-    sim = Sim(store)
-    sim.command(Sample(count=2, seed=1))
-    assert load_state(store, "s1") == sim.state
-    assert load_state(store, "s1", upto=1).models == {}
 
 
 def test_reopening_continues_the_log(tmp_path):
@@ -291,24 +191,9 @@ def test_a_folder_is_refused(tmp_path):
         EventStore(tmp_path)
 
 
-def test_a_closed_store_says_so(tmp_path):
-    s = EventStore(tmp_path / "e.db")
-    s.close()
-    s.close()
-    with pytest.raises(StoreError, match="closed"):
-        s.append("s", [pend("a")])
-    with pytest.raises(StoreError, match="closed"):
-        s.read("s")
-
-
 def test_bad_arguments():
     with pytest.raises(ValueError, match="synchronous"):
         EventStore("x.db", synchronous="OFF")  # type: ignore[arg-type]
-
-
-def test_empty_session_id_is_refused(store):
-    with pytest.raises(ValueError, match="session id"):
-        store.append("", [pend("a")])
 
 
 def test_utc_now_format():
@@ -316,30 +201,6 @@ def test_utc_now_format():
 
 
 # --- waiting for new events ------------------------------------------------------------
-
-
-def test_wait_returns_at_once_when_events_are_there(store):
-    store.append("s", [pend("a"), pend("b")])
-    found = asyncio.run(store.wait("s", 0, timeout=5))
-    assert [e.id for e in found] == ["a", "b"]
-    assert [e.id for e in asyncio.run(store.wait("s", 0, timeout=5, limit=1))] == ["a"]
-
-
-def test_wait_times_out_empty(store):
-    assert asyncio.run(store.wait("s", 0, timeout=0.05)) == []
-
-
-def test_wait_wakes_on_an_append_from_another_thread(store):
-    store.append("s", [pend("a")])
-
-    async def main():
-        waiter = asyncio.create_task(store.wait("s", 1, timeout=30))
-        await asyncio.sleep(0.05)
-        await asyncio.to_thread(store.append, "s", [pend("b")])
-        return await waiter
-
-    found = asyncio.run(main())
-    assert [e.id for e in found] == ["b"]
 
 
 def test_wait_sees_appends_of_another_store_object(tmp_path):
@@ -353,13 +214,3 @@ def test_wait_sees_appends_of_another_store_object(tmp_path):
             return await waiter
 
         assert [e.id for e in asyncio.run(main())] == ["a"]
-
-
-def test_wait_blocking_wakes_on_append(store):
-    result = []
-    t = threading.Thread(target=lambda: result.extend(store.wait_blocking("s", 0, timeout=30)))
-    t.start()
-    store.append("s", [pend("a")])
-    t.join(10)
-    assert [e.id for e in result] == ["a"]
-    assert store.wait_blocking("s", 1, timeout=0.05) == []

@@ -1,5 +1,7 @@
 """The session service end to end, in process: real SQLite store, real StubBroker and
-Dramatiq workers, real 1-thread torch processes training tiny models on digits."""
+Dramatiq workers, real 1-thread torch processes training tiny models on digits. Tests
+marked `in_memory` are about the service, not the store: they use the in-memory store,
+which keeps the same contract (``test_events_store_contract.py``)."""
 
 from __future__ import annotations
 
@@ -21,11 +23,14 @@ from nas_core.events import (
     DrawerAdd,
     EventStore,
     Handcraft,
+    MemoryEventStore,
     Pending,
     QueueReordered,
     Reorder,
     Sample,
+    SessionExists,
     TrainingStarted,
+    UnknownSession,
     Vary,
     event_kind,
     fold,
@@ -43,10 +48,14 @@ def settings(epochs: int = 1, concurrency: int = 2) -> Settings:
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = EventStore(tmp_path / "remap.db")
+def store(request, tmp_path):
+    memory = getattr(request, "param", "sqlite") == "memory"
+    store = MemoryEventStore() if memory else EventStore(tmp_path / "remap.db")
     yield store
     store.close()
+
+
+in_memory = pytest.mark.parametrize("store", ["memory"], indirect=True)
 
 
 def kinds_of(store: EventStore, session: str, model: str) -> list[str]:
@@ -94,6 +103,7 @@ def test_start_trains_records_and_embeds_every_model(store) -> None:
     assert sorted(len(rows[m].against) for m in state.models) == [0, 1, 2, 3]
 
 
+@in_memory
 def test_generators_queue_reorder_cancel_and_drawer(store) -> None:
     with SessionService(store, processes=1) as service:
         session = service.create_session("explore", DATA, settings(epochs=1, concurrency=1))
@@ -226,6 +236,7 @@ def test_reopening_a_store_retrains_what_a_dead_process_left_running(tmp_path) -
     store.close()
 
 
+@in_memory
 def test_a_retried_command_is_harmless(store) -> None:
     with SessionService(store, processes=1) as service:
         kwargs = {"session": "s1", "command_id": "c"}
@@ -243,10 +254,29 @@ def test_a_retried_command_is_harmless(store) -> None:
     assert [e.id for e in log if e.id.startswith(("c:", "x:"))] == ["c:0", "x:0"]
 
 
+@in_memory
+def test_a_retried_command_answers_with_the_seqs_it_appended(store) -> None:
+    with SessionService(store, processes=1) as service:
+        session = service.create_session("seqs", DATA, settings(), session="s1", command_id="c")
+        create = CreateSession(id="c", name="seqs", data=DATA, settings=settings())
+        assert service.execute(session, create).seqs == (1, 1)
+        sampled = service.execute(session, Sample(count=2, seed=1, id="s"))
+        assert sampled.seqs == (2, 5)  # two "model created", two "training queued"
+        assert sampled.retried is None
+        service.wait_idle(session, timeout_s=60)  # what the trainings record is no part of it
+        again = service.execute(session, Sample(count=2, seed=1, id="s"))
+        assert again.envelopes == ()
+        assert again.retried == again.seqs == (2, 5)
+        assert store.last_seq(session) > 5
+
+
+@in_memory
 def test_unknown_session_and_bad_commands_append_nothing(store) -> None:
     with SessionService(store, processes=1) as service:
-        with pytest.raises(CommandError, match="no session"):
+        with pytest.raises(UnknownSession, match="no session") as unknown:
             service.execute("nope", DrawerAdd(models=("m1",)))
+        assert isinstance(unknown.value, CommandError)  # told apart by class, not words
+        assert (unknown.value.session, unknown.value.path) == ("nope", "$.session")
         session = service.create_session("bad", DATA, settings())
         before = store.last_seq(session)
         with pytest.raises(CommandError) as error:
@@ -341,5 +371,6 @@ def test_reexecution_needs_a_whole_log(store) -> None:
         log = store.read(session)
         with pytest.raises(CommandError, match="starts with"):
             service.reexecute(log[1:] or [])
-        with pytest.raises(CommandError, match="exists already"):
+        with pytest.raises(SessionExists, match="exists already") as exists:
             service.reexecute(log, session=session)
+        assert isinstance(exists.value, CommandError)

@@ -23,6 +23,9 @@ from remap_server import create_app
 DATA = DataSpec(limit=200)
 SETTINGS = Settings(train=TrainConfig(epochs=1))
 TRAINED = "trained"  # the session every read-only test looks at: 3 models, trained
+# A TestClient's own host ("testserver") is no name of this machine: the app, bound to
+# loopback, refuses it (the Host check against DNS rebinding). Clients use this one.
+LOCAL = "http://127.0.0.1"
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +47,7 @@ def service(data_dir: Path) -> Iterator[SessionService]:
 
 @pytest.fixture(scope="session")
 def client(service: SessionService) -> Iterator[TestClient]:
-    with TestClient(create_app(service)) as c:
+    with TestClient(create_app(service), base_url=LOCAL) as c:
         yield c
 
 

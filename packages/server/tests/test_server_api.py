@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import msgspec
 import pytest
@@ -15,6 +16,9 @@ from nas_core.service import SessionService
 from remap_server import Limits, create_app
 
 TRAINED = "trained"  # the session the conftest trains
+LOCAL = "http://127.0.0.1"  # a Host the app takes (see conftest.LOCAL)
+JSON = {"content-type": "application/json"}
+NDJSON = {"content-type": "application/x-ndjson"}
 
 
 def rows(service: SessionService, session: str) -> list:
@@ -100,7 +104,7 @@ def test_create_session_with_a_random_id(client: TestClient) -> None:
         (b"{", 400, "$"),
         (b"[]", 400, "$"),
         (b'{"name": ""}', 400, "$.name"),
-        (b'{"name": "x", "bogus": 1}', 400, "$"),
+        (b'{"name": "x", "bogus": 1}', 400, "$.bogus"),
         (b'{"name": "x", "data": {"val_fraction": 0.7}}', 400, "$.data.val_fraction"),
         (b'{"name": "x", "session": "a/b"}', 400, "$.session"),
         (b'{"name": "x", "data": {"kind": "npz", "path": "/etc/passwd"}}', 422, "$.data.path"),
@@ -111,7 +115,7 @@ def test_create_session_with_a_random_id(client: TestClient) -> None:
 )
 def test_create_session_rejects(client: TestClient, body: bytes, status: int, path: str) -> None:
     before = client.get("/api/sessions").json()
-    r = client.post("/api/sessions", content=body)
+    r = client.post("/api/sessions", content=body, headers=JSON)
     assert r.status_code == status, r.text
     assert r.json()["path"] == path
     assert r.json()["error"]
@@ -136,7 +140,9 @@ def test_create_and_sample_at_once(client: TestClient, service: SessionService) 
 def post(client: TestClient, command: dict | bytes, session: str = TRAINED, **headers):
     if isinstance(command, dict):
         return client.post(f"/api/sessions/{session}/commands", json=command, headers=headers)
-    return client.post(f"/api/sessions/{session}/commands", content=command, headers=headers)
+    return client.post(
+        f"/api/sessions/{session}/commands", content=command, headers={**JSON, **headers}
+    )
 
 
 def test_command_appends_and_reports_its_seqs(client: TestClient, service: SessionService):
@@ -185,7 +191,7 @@ def test_an_ablation_spawns_models_that_train(client: TestClient, service: Sessi
     [
         (b"not json", 400, "$"),
         (b'{"type": "nope"}', 400, "$.type"),
-        (b'{"type": "sample"}', 400, "$"),
+        (b'{"type": "sample"}', 400, "$.count"),
         (b'{"type": "sample", "count": 0}', 400, "$.count"),
         (b'{"type": "vary", "model": "m1", "count": 2, "allowed": {"x": []}}', 400, "$.allowed"),
         (b'{"type": "ablate", "model": "m99", "indices": [0]}', 422, "$.model"),
@@ -226,18 +232,19 @@ def test_idempotency_key_rules(client: TestClient) -> None:
 
 def test_body_limits(service: SessionService) -> None:
     app = create_app(service, limits=Limits(command_bytes=64, render_bytes=64, import_bytes=64))
-    with TestClient(app) as c:
+    with TestClient(app, base_url=LOCAL) as c:
         big = b'{"type": "drawer_add", "models": [' + b'"m1",' * 40 + b'"m1"]}'
-        assert c.post(f"/api/sessions/{TRAINED}/commands", content=big).status_code == 413
+        url = f"/api/sessions/{TRAINED}/commands"
+        assert c.post(url, content=big, headers=JSON).status_code == 413
 
         def chunks():  # no Content-Length: the cap applies while the body streams in
             yield b"x" * 50
             yield b"x" * 50
 
-        r = c.post("/api/import", content=chunks())
+        r = c.post("/api/import", content=chunks(), headers=NDJSON)
         assert r.status_code == 413
         assert "64" in r.json()["error"]
-        assert c.post("/api/snacs/render", content=b" " * 65).status_code == 413
+        assert c.post("/api/snacs/render", content=b" " * 65, headers=JSON).status_code == 413
 
 
 # --- state, events, export and import --------------------------------------------------
@@ -278,7 +285,9 @@ def test_events_stream_in_order_and_resume(client: TestClient, service: SessionS
     assert bad.status_code == 400
     bad = client.get(f"/api/sessions/{TRAINED}/events?after=%C2%B2")  # "²" is a digit
     assert bad.status_code == 400
-    assert bad.json()["error"] == "after must be a non-negative integer (a seq), not '²'"
+    assert bad.json()["error"] == (
+        "after must be a seq from 0 to 4,294,967,295 (a session holds no more events), not '²'"
+    )
     assert client.get("/api/sessions/nobody/events").status_code == 404
 
 
@@ -294,18 +303,18 @@ def test_export_and_import_round_trip(client: TestClient, service, tmp_path) -> 
     # into another store through its own app
     with EventStore(tmp_path / "other.db") as store, SessionService(
         store, data_root=tmp_path, processes=1
-    ) as other, TestClient(create_app(other)) as c2:  # fmt: skip
-        done = c2.post("/api/import", content=r.content)
+    ) as other, TestClient(create_app(other), base_url=LOCAL) as c2:  # fmt: skip
+        done = c2.post("/api/import", content=r.content, headers=NDJSON)
         assert done.status_code == 200, done.text
         assert done.json()["session"] == TRAINED
         assert done.json()["added"] == len(lines) - 1
-        assert c2.post("/api/import", content=r.content).json()["added"] == 0
+        assert c2.post("/api/import", content=r.content, headers=NDJSON).json()["added"] == 0
         assert store.read_rows(TRAINED) == service.store.read_rows(TRAINED)[: len(lines) - 1]
         broken = b"\n".join([*lines[:3], lines[3][:-5], *lines[4:]]) + b"\n"
-        bad = c2.post("/api/import", content=broken)
+        bad = c2.post("/api/import", content=broken, headers=NDJSON)
         assert bad.status_code == 400
         assert bad.json()["line"] == 4
-        assert c2.post("/api/import", content=b"").status_code == 400
+        assert c2.post("/api/import", content=b"", headers=NDJSON).status_code == 400
 
 
 def test_import_refuses_a_data_path_outside_the_data_folder(client: TestClient) -> None:
@@ -318,7 +327,7 @@ def test_import_refuses_a_data_path_outside_the_data_folder(client: TestClient) 
     head.update(session="evil", last_seq=1)
     line["session"] = "evil"
     body = json.dumps(head).encode() + b"\n" + json.dumps(line).encode() + b"\n"
-    r = client.post("/api/import", content=body)
+    r = client.post("/api/import", content=body, headers=NDJSON)
     assert r.status_code == 422, r.text
     assert r.json()["path"] == "$.data.path"
     assert "evil" not in {s["id"] for s in client.get("/api/sessions").json()}
@@ -344,7 +353,7 @@ def test_render(client: TestClient) -> None:
     assert (r.status_code, r.json()["path"]) == (400, "?height")
     assert r.json()["error"] == "?height must be from 4 to 4096 pixels, not 2"
     for body in (b"null", b"[1, 2]", b'{"name": '):
-        r = client.post("/api/snacs/render", content=body)
+        r = client.post("/api/snacs/render", content=body, headers=JSON)
         assert r.status_code == 400
         assert r.json()["path"].startswith("$")
 
@@ -383,8 +392,28 @@ def test_static_pages(client: TestClient) -> None:
     assert client.get("/snacs", follow_redirects=False).status_code in (301, 307)
 
 
+def test_the_favicon_is_served_and_linked(client: TestClient, tmp_path) -> None:
+    """No 404 on every page load (issue 14): an SVG the pages link, and /favicon.ico,
+    which browsers ask for by themselves; both whatever `static_dir` is."""
+    svg = client.get("/favicon.svg")
+    assert svg.status_code == 200
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert ET.fromstring(svg.text).tag == "{http://www.w3.org/2000/svg}svg"
+    ico = client.get("/favicon.ico")
+    assert ico.status_code == 200
+    assert ico.headers["content-type"] == "image/x-icon"
+    assert ico.content[:4] == b"\x00\x00\x01\x00"  # an ICO with one image…
+    assert ico.content[22:30] == b"\x89PNG\r\n\x1a\n"  # …a PNG at the offset it names
+    assert '<link rel="icon" href="favicon.svg"' in client.get("/").text
+    assert '<link rel="icon" href="../favicon.svg"' in client.get("/snacs/").text
+    (tmp_path / "index.html").write_text("<!doctype html><title>own UI</title>")
+    app = create_app(client.app.state.hub.service, static_dir=tmp_path)
+    with TestClient(app, base_url=LOCAL) as own:
+        assert own.get("/favicon.ico").content == ico.content
+
+
 def test_unknown_api_route_is_a_json_404(client: TestClient) -> None:
     r = client.get("/api/nothing-here")
     assert r.status_code == 404
     assert msgspec.json.decode(r.content)["error"]
-    assert client.put("/api/sessions").status_code == 405
+    assert client.put("/api/sessions", json={}).status_code == 405

@@ -31,6 +31,7 @@ from remap_server.app import _bad_utf8
 from remap_server.cli import main
 
 TRAINED = "trained"  # the conftest's session: 3 trained models, read here, never written
+LOCAL = "http://127.0.0.1"  # a Host the app takes (see conftest.LOCAL)
 SVG = "{http://www.w3.org/2000/svg}"
 MARKUP = [
     "<script>alert(1)</script>",
@@ -68,6 +69,15 @@ def tree(folder: Path) -> dict[str, bytes]:
                 continue
             out[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).digest()
     return out
+
+
+def typed(url: str) -> dict[str, str]:
+    """The Content-Type a body to `url` goes with: a session file, else JSON."""
+    return {"content-type": "application/x-ndjson" if url == "/api/import" else "application/json"}
+
+
+def post(client: TestClient, url: str, body: bytes):
+    return client.post(url, content=body, headers=typed(url))
 
 
 def refused(response, status: int | tuple[int, ...] = (400, 413, 422)) -> dict:
@@ -169,7 +179,7 @@ def test_markup_in_a_model_id_is_escaped_in_its_snac(client: TestClient, export:
     """A session file may name its models anything; the model's SNAC, state and events
     carry the name as text."""
     evil = '<img src=x onerror="alert(1)"><script>&amp;'  # no "/": it is a URL segment
-    r = client.post("/api/import", content=renamed(export, "hostile-models", {"m1": evil}))
+    r = post(client, "/api/import", renamed(export, "hostile-models", {"m1": evil}))
     assert r.status_code == 200, r.text
     state = client.get("/api/sessions/hostile-models/state").json()
     assert evil in state["models"]
@@ -222,6 +232,11 @@ def escapes(outside: Path) -> list[str]:
         "hostile-links/file.npz",
         "hostile-links/dir/x.npz",
         "hostile-links/dir/../../x.npz",
+        # no file system takes these: refused in REMAP's words, never a 500 (issue 15)
+        "a\x00b.npz",
+        "x.npz\x00.png",
+        "n" * 300 + ".npz",
+        "d/" * 2100 + "x.npz",
     ]
 
 
@@ -252,7 +267,7 @@ def test_an_import_whose_data_set_leaves_the_data_folder_is_refused(
         line["event"]["data"].update(kind="npz", path=path)
         body = b"\n".join([header, json.dumps(line).encode(), *rest]) + b"\n"
         body = renamed(body, "imported-escape")
-        error = refused(client.post("/api/import", content=body), 422)
+        error = refused(post(client, "/api/import", body), 422)
         assert (error["path"], error["line"]) == ("$.data.path", 2), path
     assert snapshot(service) == before
     assert tree(data_dir) == files
@@ -303,7 +318,7 @@ def test_deeply_nested_json_is_a_4xx(
 ) -> None:
     before = snapshot(service)
     for url, body in deep_bodies(renamed(export, "deep-import")):
-        refused(client.post(url, content=body), 400)  # the app raised nothing: no 500
+        refused(post(client, url, body), 400)  # the app raised nothing: no 500
     assert snapshot(service) == before
 
 
@@ -320,13 +335,13 @@ def test_malformed_utf8_is_a_400_naming_where(
     spec = json.dumps(SPEC).encode().replace(b'"m"', b'"m' + bad + b'"')
     for url, body in [("/api/sessions", create), (f"/api/sessions/{TRAINED}/commands", command),
                       ("/api/snacs/render", spec)]:  # fmt: skip
-        error = refused(client.post(url, content=body), 400)
+        error = refused(post(client, url, body), 400)
         assert error["error"].startswith("the body is not valid UTF-8"), error
         assert f"offset {body.index(bad)}" in error["error"]
         assert error["path"] == "$"
     lines = renamed(export, "utf8-import").splitlines()
     lines[3] = lines[3].replace(b'"id":"', b'"id":"' + bad, 1)
-    error = refused(client.post("/api/import", content=b"\n".join(lines) + b"\n"), 400)
+    error = refused(post(client, "/api/import", b"\n".join(lines) + b"\n"), 400)
     assert error["line"] == 4
     assert "UTF-8" in error["error"]
     assert snapshot(service) == before
@@ -341,6 +356,23 @@ def test_the_utf8_check_finds_the_first_bad_byte_across_chunks(data: bytes, chun
     except UnicodeDecodeError as exc:
         expected = exc.start
     assert _bad_utf8(data, chunk) == expected
+
+
+# seqs that do not fit the store's 32 bits of seq: once they spilled into the session key
+PAST_THE_LAST_SEQ = [str(2**32), str(2**32 + 1), str(2**33 + 5), str(2**63), "9" * 18]
+
+
+def test_a_resume_past_the_last_possible_seq_is_a_400(client: TestClient) -> None:
+    events = f"/api/sessions/{TRAINED}/events"
+    for seq in PAST_THE_LAST_SEQ:
+        for url, headers in [(f"{events}?until=1", {"Last-Event-ID": seq}),
+                             (f"{events}?after={seq}&until=1", {})]:  # fmt: skip
+            error = refused(client.get(url, headers=headers), 400)
+            assert "must be a seq from 0 to 4,294,967,295" in error["error"], error
+    # the last seq a session can hold is a resume with nothing after it
+    r = client.get(f"{events}?after={2**32 - 1}&until={2**32 - 1}")
+    assert r.status_code == 200
+    assert "id:" not in r.text
 
 
 def test_malformed_bytes_in_headers_and_query(client: TestClient) -> None:
@@ -360,7 +392,7 @@ def test_bodies_over_the_default_limits_are_413(
     before = snapshot(service)
     big = b'{"name": "' + b"x" * (1 << 20) + b'"}'
     for url in ("/api/sessions", f"/api/sessions/{TRAINED}/commands", "/api/snacs/render"):
-        assert "larger than 1,048,576 bytes" in refused(client.post(url, content=big), 413)["error"]
+        assert "larger than 1,048,576 bytes" in refused(post(client, url, big), 413)["error"]
     assert snapshot(service) == before
 
 
@@ -379,12 +411,12 @@ def test_a_newer_session_file_is_a_clear_4xx(
 ) -> None:
     before = snapshot(service)
     body = newer(renamed(export, "from-the-future"), 2)
-    error = refused(client.post("/api/import", content=body), 400)
+    error = refused(post(client, "/api/import", body), 400)
     assert error["line"] == 1
     assert "format version 2 is newer than this program reads (1)" in error["error"]
     assert "upgrade" in error["error"]
     for version in ("2", 1.5, None, 2**70):
-        refused(client.post("/api/import", content=newer(export, version)), 400)
+        refused(post(client, "/api/import", newer(export, version)), 400)
     assert snapshot(service) == before
 
 
@@ -399,6 +431,58 @@ def test_the_cli_refuses_a_newer_session_file(tmp_path: Path, export: bytes, cap
         assert "Traceback" not in err
 
 
+# --- one rule for both doors: `remap import` and POST /api/import --------------------------
+
+
+BAD_SESSION_IDS = ["../../etc", "<script>alert(1)</script>", "a" * 65, "a\x00b", "a/b", "x\n",
+                   " x", "é"]  # fmt: skip
+BAD_DATA_PATHS = ["../../etc/passwd", "/etc/passwd", "~/x.npz", "a\x00b.npz", "n" * 300]
+
+
+def test_a_bad_session_id_is_refused_at_every_http_door(
+    client: TestClient, service: SessionService
+) -> None:
+    """The schema's pattern ends in ``$``, which lets a trailing newline by in Python:
+    "x\\n" is refused all the same, as a create's `session` and as a URL segment."""
+    before = snapshot(service)
+    for session in BAD_SESSION_IDS:
+        body = {"name": "x", "session": session}
+        error = refused(client.post("/api/sessions", json=body), (400, 422))
+        assert error["path"] == "$.session", (session, error)
+        url = f"/api/sessions/{quote(session, safe='')}/commands"
+        r = client.post(url, json={"type": "create_session", "name": "x"})
+        assert r.status_code in (404, 405), (session, r.text)  # "/" in it: no such route
+    assert snapshot(service) == before
+
+
+def with_data_path(export: bytes, path: str) -> bytes:
+    header, created, *rest = export.splitlines()
+    line = json.loads(created)
+    line["event"]["data"].update(kind="npz", path=path)
+    return b"\n".join([header, json.dumps(line).encode(), *rest]) + b"\n"
+
+
+def test_remap_import_refuses_what_the_http_import_refuses(
+    client: TestClient, service: SessionService, data_dir: Path, export: bytes, tmp_path, capsys
+) -> None:
+    """Session ids and data paths a file may not bring, refused alike by the CLI (which
+    ``remap serve`` would then have resumed) and the HTTP API, with the same words."""
+    before = snapshot(service)
+    cases = [(renamed(export, s), 1, "$.session") for s in BAD_SESSION_IDS] + [
+        (renamed(with_data_path(export, p), "cli-escape"), 2, "$.data.path") for p in BAD_DATA_PATHS
+    ]
+    file = tmp_path / "hostile.remap.jsonl"
+    for body, line, path in cases:
+        http = refused(post(client, "/api/import", body), 422)
+        assert (http["path"], http["line"]) == (path, line), http
+        file.write_bytes(body)
+        assert main(["import", str(file), "--data-dir", str(data_dir)]) == 1
+        err = capsys.readouterr().err
+        assert err == f"remap: error: {file}, line {line}: {http['error']}\n", err
+    assert snapshot(service) == before
+    assert not (set(BAD_SESSION_IDS) | {"cli-escape"}) & {s.id for s in service.store.sessions()}
+
+
 # --- tokens (the missing cases; test_server_security covers the basics) --------------------
 
 
@@ -406,7 +490,7 @@ def test_a_wrong_token_is_401_wherever_it_comes(service: SessionService) -> None
     token = "right-token-1234"
     before = snapshot(service)
     wrong = ["right-token-123", "right-token-12345", "RIGHT-TOKEN-1234", "", " ", "\u00e9t\u00e9"]
-    with TestClient(create_app(service, token=token)) as c:
+    with TestClient(create_app(service, token=token), base_url=LOCAL) as c:
         for bad in wrong:
             ways = [
                 {"headers": {"Authorization": f"Bearer {bad}".encode()}},

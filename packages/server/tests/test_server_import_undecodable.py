@@ -21,7 +21,7 @@ DEEP = b"[" * 200_000 + b"]" * 200_000
 
 CASES = {
     "bad UTF-8 in the header": (b'{"format": "\xff\xfe"}\n', 1, "not UTF-8"),
-    "deep JSON header": (DEEP + b"\n", 1, "header is not a JSON object"),
+    "deep JSON header": (DEEP + b"\n", 1, "the header line must be an object, not a list"),
     "bad UTF-8 in an event": (HEADER + b'{"seq": 1, "id": "\xc3\x28"}\n', 2, "not UTF-8"),
     "deep JSON in an event": (HEADER + b'{"seq": 1, "event": ' + DEEP + b"}\n", 2, "too deeply"),
 }

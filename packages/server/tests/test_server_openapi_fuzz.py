@@ -8,7 +8,10 @@ Path parameters are pointed at the sessions and models the store holds often eno
 get past the 404s; commands go to a session of this module only (the conftest's
 "trained" session is read, never written). Event streams get an ``?until=`` they reach,
 so they end. After an accepted write, whatever it queued is cancelled, so that nothing
-trains in the background while the next request is judged.
+trains in the background while the next request is judged. Hostile values are drawn on
+top (issue 15): NUL bytes and over-long data set paths, session ids a file may not
+bring, resumes past the last seq a session can hold, bodies of the wrong content type,
+other origins and hosts.
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ from nas_core.service import SessionService
 from nas_core.specs import DataSpec, Settings, TrainConfig
 from remap_server import create_app
 from remap_server.api import openapi
+from remap_server.app import ENDPOINTS
 
 SESSION = "openapi-fuzz"  # this module's session: the only real one commands go to
+LOCAL = "http://127.0.0.1"  # the Host every case goes to (the app refuses "testserver")
 TRAINED = "trained"  # the conftest's trained session: read-only here
-DOCUMENT = openapi("0.1.0")
+DOCUMENT = openapi("0.1.0", ENDPOINTS)
 OPERATIONS = [
     (path, method.upper(), op["operationId"])
     for path, item in DOCUMENT["paths"].items()
@@ -48,10 +53,24 @@ EXAMPLES = int(os.environ.get("REMAP_FUZZ_EXAMPLES", "40"))
 # a session file goes over the wire as it is, the way text does
 schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 
-# query values a hand-written client might send: empty, signed, huge, non-ASCII digits
-junk_numbers = st.sampled_from(
+# query values a hand-written client might send: empty, signed, huge, non-ASCII digits,
+# and seqs past the 32 bits a session's seq has (they once spilled into the session key)
+past_the_last_seq = st.sampled_from(["4294967295", "4294967296", "4294967303", str(2**63)])
+junk_numbers = past_the_last_seq | st.sampled_from(
     ["", "-1", "+3", " 2", "1.5", "0x10", "1e3", "²", "١٢", "9" * 19, "nan", "null"]
 )
+# data set paths and session ids that must be refused in REMAP's words, never a 500
+hostile_paths = st.sampled_from(
+    ["a\x00b.npz", "\x00", "n" * 300 + ".npz", "d/" * 2100 + "x.npz", "../x.npz", "/etc/passwd"]
+) | st.text(max_size=12).map(lambda t: t + "\x00")
+hostile_ids = st.sampled_from(["../../etc", "<b>x</b>", "a" * 65, "a\x00b", "x\n", "é"])
+# what a browser or a confused client may send besides JSON; pages of other origins
+content_types = st.sampled_from(
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b",
+     "application/xml", "", "application/json; charset=utf-8", "application/jsonl"]
+)  # fmt: skip
+origins = st.sampled_from(["https://evil.example", "null", LOCAL, "http://127.0.0.1:9"])
+hosts = st.sampled_from(["evil.example", "127.0.0.1.evil.example:80", "localhost:8000"])
 junk_json = st.recursive(
     st.none()
     | st.booleans()
@@ -123,7 +142,7 @@ def app(fuzzed: SessionService) -> Starlette:
 @pytest.fixture(scope="module")
 def api(app: Starlette) -> schemathesis.BaseSchema:
     """The schema as the app serves it (not the function that builds it)."""
-    return schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    return schemathesis.openapi.from_asgi("/api/openapi.json", app, headers={"host": "127.0.0.1"})
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +174,10 @@ def pick(draw, items: list):
     return items[draw(st.integers(0, 2**16)) % len(items)]
 
 
-def aim(draw, case, operation: str, service: SessionService, export: bytes) -> None:
+def aim(draw, case, operation: str, service: SessionService, export: bytes) -> dict[str, str]:
     """Point `case` at what the store holds often enough to get past its 404s; swap in
-    junk bodies and junk numbers sometimes; give every event stream an end."""
+    junk bodies, junk numbers and hostile values sometimes; give every event stream an
+    end. The headers to send on top of the case's."""
     params = case.path_parameters or {}
     if "session" in params:
         real = [SESSION] if operation in WRITES else [SESSION, TRAINED]
@@ -177,18 +197,37 @@ def aim(draw, case, operation: str, service: SessionService, export: bytes) -> N
         case.body = draw(real_specs(service))
     if operation == "importSession" and draw(st.booleans()):
         case.body = draw(import_bodies(export))
+    data = case.body.get("data") if isinstance(case.body, dict) else None
+    if isinstance(data, dict) and draw(st.integers(0, 3)) == 0:
+        data.update(kind="npz", path=draw(hostile_paths))
     if operation in WRITES | {"renderSnac"} and draw(st.integers(0, 4)) == 0:
         case.body = draw(junk_bodies)
     if case.query is not None:
         for name in ("after", "at", "until", "height", "width"):
             if name in case.query and draw(st.integers(0, 5)) == 0:
                 case.query[name] = draw(junk_numbers)
+    extra: dict[str, str] = {}
     if operation == "streamEvents":
         case.query = case.query or {}
         info = service.store.session(session) if isinstance(session, str) else None
         until = case.query.get("until")
         if not (isinstance(until, str) and not is_seq(until)):  # keep what must be refused
             case.query["until"] = draw(st.integers(0, 0 if info is None else info.last_seq))
+        if chance(draw, 1 / 4):
+            extra["Last-Event-ID"] = draw(past_the_last_seq | junk_numbers.filter(str.isascii))
+    if operation in WRITES | {"renderSnac"} and chance(draw, 1 / 8):
+        extra["Content-Type"] = draw(content_types)
+    if chance(draw, 1 / 16):
+        extra["Origin"] = draw(origins)
+    if chance(draw, 1 / 32):
+        extra["Host"] = draw(hosts)
+    return extra
+
+
+def chance(draw, p: float) -> bool:
+    """True about `p` of the time: a wide range, whose simplest values (which hypothesis
+    favours, and shrinks to) say no."""
+    return draw(st.integers(0, 1023)) >= (1 - p) * 1024
 
 
 def is_seq(text: str) -> bool:
@@ -234,9 +273,21 @@ def import_bodies(export: bytes) -> st.SearchStrategy[bytes]:
             changed[k] = junk + b"\n"
         return b"".join(changed)
 
+    def hostile(session: str, path: str | None) -> bytes:
+        """The export under a session id no store takes, or naming a data set path."""
+        out = export.replace(f'"{SESSION}"'.encode(), json.dumps(session).encode())
+        if path is None:
+            return out
+        header, created, *rest = out.splitlines()
+        line = json.loads(created)
+        line["event"]["data"].update(kind="npz", path=path)
+        return b"\n".join([header, json.dumps(line).encode(), *rest]) + b"\n"
+
     return st.one_of(
         st.just(export),
         st.just(renamed),
+        st.builds(hostile, hostile_ids, st.none()),
+        st.builds(hostile, st.just("openapi-fuzz-hostile"), hostile_paths),
         st.integers(0, max(0, len(export) - 1)).map(lambda n: export[:n]),
         st.builds(
             mutated,
@@ -294,9 +345,9 @@ def test_no_5xx_and_rejections_write_nothing(
 ) -> None:
     mode = data.draw(st.sampled_from(list(GenerationMode)), label="mode")
     case = data.draw(cases(api, path, method, mode), label="case")
-    aim(data.draw, case, operation, quiet, export)
+    extra = aim(data.draw, case, operation, quiet, export)
     before = snapshot(quiet)
-    response = case.call()
+    response = case.call(base_url=LOCAL, headers=dict(extra))
     event(f"{operation} {mode.value}: {response.status_code}")
     check(response, before, quiet, operation)
 

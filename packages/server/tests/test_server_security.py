@@ -16,11 +16,12 @@ from remap_server.cli import main
 from remap_server.paths import PathError, check_data_spec, default_data_dir
 
 TOKEN = "s3cret-token"
+LOCAL = "http://127.0.0.1"  # a Host the app takes (see conftest.LOCAL)
 
 
 @pytest.fixture(scope="module")
 def guarded(service: SessionService):
-    with TestClient(create_app(service, token=TOKEN)) as c:
+    with TestClient(create_app(service, token=TOKEN), base_url=LOCAL) as c:
         yield c
 
 
@@ -28,7 +29,7 @@ def test_without_the_token_every_api_request_is_401(guarded: TestClient) -> None
     for method, url in [("GET", "/api/sessions"), ("GET", "/api/openapi.json"),
                         ("POST", "/api/sessions"), ("GET", "/api/sessions/trained/events"),
                         ("POST", "/api/snacs/render"), ("POST", "/api/import")]:  # fmt: skip
-        r = guarded.request(method, url)
+        r = guarded.request(method, url, headers={"content-type": "application/json"})
         assert r.status_code == 401, url
         assert r.json()["error"].startswith("missing or wrong token")
     wrong = guarded.get("/api/sessions", headers={"Authorization": "Bearer nope"})
@@ -64,7 +65,8 @@ def test_static_pages_need_no_token(guarded: TestClient) -> None:
 def test_cors_is_off_unless_origins_are_named(client: TestClient, service) -> None:
     origin = {"Origin": "https://tool.example"}
     assert "access-control-allow-origin" not in client.get("/api/sessions", headers=origin).headers
-    with TestClient(create_app(service, token=TOKEN, allow_origins=["https://tool.example"])) as c:
+    app = create_app(service, token=TOKEN, allow_origins=["https://tool.example"])
+    with TestClient(app, base_url=LOCAL) as c:
         preflight = c.options(
             "/api/sessions",
             headers={**origin, "Access-Control-Request-Method": "POST",
@@ -109,11 +111,14 @@ def test_data_dir_default(monkeypatch) -> None:
     assert default_data_dir({"HOME": "/h", "XDG_DATA_HOME": "/d"}) == Path("/d/remap")
 
 
-segment = st.sampled_from(["..", ".", "a", "b", "data.npz", "link", ""])
+# with names no file system takes: a NUL, one longer than a name may be (255 bytes)
+segment = st.sampled_from(["..", ".", "a", "b", "data.npz", "link", "", "a\x00b", "n" * 300])
 
 
 @settings(max_examples=200, deadline=None)
-@given(parts=st.lists(segment, min_size=1, max_size=6), absolute=st.booleans())
+@given(
+    parts=st.lists(segment, min_size=1, max_size=6) | st.just(["d"] * 2100), absolute=st.booleans()
+)
 def test_a_client_path_never_leaves_the_data_folder(tmp_path_factory, parts, absolute) -> None:
     base = tmp_path_factory.getbasetemp() / "paths-root"
     (base / "a").mkdir(parents=True, exist_ok=True)
@@ -133,6 +138,22 @@ def test_a_client_path_never_leaves_the_data_folder(tmp_path_factory, parts, abs
         return
     assert not absolute
     assert (base / text).resolve().is_relative_to(base.resolve())
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [("a\x00b.npz", "NUL"), ("n" * 256, "a name longer than the 255 bytes"),
+     ("d/" * 2100 + "x.npz", "longer than the 4,096 bytes"),
+     ("loop/x.npz", "not a path this system can open")],
+)  # fmt: skip
+def test_a_path_no_file_system_takes_is_refused_in_remaps_words(
+    tmp_path: Path, path: str, words: str
+) -> None:
+    (tmp_path / "loop").symlink_to("loop")  # a link to itself: resolving it never ends
+    with pytest.raises(PathError) as refused:
+        check_data_spec(DataSpec(kind="npz", path=path), tmp_path)
+    assert refused.value.path == "$.data.path"
+    assert words in refused.value.reason
 
 
 def test_no_data_folder_means_no_client_paths() -> None:

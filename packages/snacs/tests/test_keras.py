@@ -167,7 +167,7 @@ def test_other_layers_become_generic_blocks_with_simple_fields():
         ),
         (
             keras_doc({"class_name": "Dropout", "config": {"rate": 1.5}}),
-            "Expected `rate` between 0 and 1, got 1.5 - at `$.config.layers[1].config.rate`",
+            "must be between 0 and 1, not 1.5 - at `$.config.layers[1].config.rate`",
         ),
         (
             {

@@ -57,7 +57,7 @@ def test_sheet_errors_name_the_row(m17):
     bad = {**m17, "layers": [*m17["layers"][:3], {"type": "dropout", "rate": 7}]}
     with pytest.raises(SpecError) as info:
         snacs.sheet([m17, bad])
-    assert str(info.value) == "Expected `float` <= 1.0 - at `$[1].layers[3].rate`"
+    assert str(info.value) == "must be at most 1.0 - at `$[1].layers[3].rate`"
     impossible = {**m17, "layers": [{"type": "flatten"}, {"type": "conv", "filters": 1}]}
     with pytest.raises(SpecError) as info:
         snacs.sheet([m17, m17, impossible])

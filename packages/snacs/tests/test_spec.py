@@ -112,46 +112,46 @@ def test_unknown_top_level_fields_are_ignored(m17):
     assert snacs.decode(m17).name == "m17"
 
 
-# Errors carry msgspec's exact wording and the JSON path of the offending field.
+# Errors carry snacs' own wording (never msgspec's) and the JSON path of the offending field.
 @pytest.mark.parametrize(
     ("patch", "message"),
     [
         (
             lambda d: d["layers"][3].update(rate=1.5),
-            "Expected `float` <= 1.0 - at `$.layers[3].rate`",
+            "must be at most 1.0 - at `$.layers[3].rate`",
         ),
         (
             lambda d: d["layers"][3].update(rate=-0.1),
-            "Expected `float` >= 0.0 - at `$.layers[3].rate`",
+            "must be at least 0.0 - at `$.layers[3].rate`",
         ),
         (
             lambda d: d["layers"][0].update(filters=0),
-            "Expected `int` >= 1 - at `$.layers[0].filters`",
+            "must be at least 1 - at `$.layers[0].filters`",
         ),
         (
             lambda d: d["layers"][0].update(kernel="3"),
-            "Expected `int`, got `str` - at `$.layers[0].kernel`",
+            "must be an integer, not a string - at `$.layers[0].kernel`",
         ),
         (
             lambda d: d["layers"][0].update(padding="full"),
-            "Invalid enum value 'full' - at `$.layers[0].padding`",
+            "'full' is not an allowed value - at `$.layers[0].padding`",
         ),
         (
             lambda d: d["layers"][5].pop("units"),
-            "Object missing required field `units` - at `$.layers[5]`",
+            "is required - at `$.layers[5].units`",
         ),
         (
             lambda d: d["layers"][2].pop("type"),
-            "Object missing required field `type` - at `$.layers[2]`",
+            "is required - at `$.layers[2].type`",
         ),
         (
             lambda d: d["input"].update(shape=[1, 8, 8, 8]),
-            "Expected `array` of length <= 3 - at `$.input.shape`",
+            "must have at most 3 items - at `$.input.shape`",
         ),
-        (lambda d: d.pop("layers"), "Object missing required field `layers`"),
+        (lambda d: d.pop("layers"), "is required - at `$.layers`"),
         (
             lambda d: d.update(skips=[[0, 1, 2]]),
-            "Expected `array` of length 2 - at `$.skips[0]`",
+            "must have exactly 2 items - at `$.skips[0]`",
         ),
     ],
 )
@@ -168,9 +168,9 @@ def test_error_path_is_kept_with_unknown_layers_before_the_fault(m17):
     m17["layers"][4]["rate"] = 2
     with pytest.raises(SpecError) as info:
         snacs.decode(json.dumps(m17))
-    assert str(info.value) == "Expected `float` <= 1.0 - at `$.layers[4].rate`"
+    assert str(info.value) == "must be at most 1.0 - at `$.layers[4].rate`"
     assert info.value.path == "$.layers[4].rate"
-    assert info.value.reason == "Expected `float` <= 1.0"
+    assert info.value.reason == "must be at most 1.0"
 
 
 def test_the_issue_example_rate_above_one_at_layer_two():
@@ -182,7 +182,7 @@ def test_the_issue_example_rate_above_one_at_layer_two():
             {"type": "dropout", "rate": 3},
         ],
     }
-    with pytest.raises(SpecError, match=r"^Expected `float` <= 1\.0 - at `\$\.layers\[2\]\.rate`$"):
+    with pytest.raises(SpecError, match=r"^must be at most 1\.0 - at `\$\.layers\[2\]\.rate`$"):
         snacs.render(doc)
 
 
@@ -201,17 +201,20 @@ def test_skips_must_point_forward_inside_the_model(m17, skips, message):
     assert str(info.value) == f"{message} - at `$.skips[1]`"
 
 
-def test_malformed_json_is_a_spec_error_without_path():
+def test_malformed_json_is_a_spec_error_at_the_root():
     with pytest.raises(SpecError) as info:
         snacs.decode(b'{"layers": [')
-    assert info.value.path is None
-    assert str(info.value) == "Input data was truncated"
+    assert info.value.path == "$"
+    assert str(info.value) == "ends early (truncated JSON) - at `$`"
+    with pytest.raises(SpecError) as info:
+        snacs.decode(b'{"layers": }')
+    assert str(info.value) == "is not valid JSON (at byte 11: an unexpected character) - at `$`"
 
 
 def test_a_spec_must_be_an_object():
     with pytest.raises(SpecError) as info:
         snacs.decode("[1, 2]")
-    assert str(info.value) == "Expected `object`, got `array`"
+    assert str(info.value) == "must be an object, not a list - at `$`"
     with pytest.raises(SpecError, match="not int"):
         snacs.decode(3)  # type: ignore[arg-type]
 
@@ -233,3 +236,24 @@ def test_structs_are_frozen(m17):
     with pytest.raises(AttributeError):
         spec.name = "other"  # type: ignore[misc]
     assert msgspec.structs.replace(spec, name="other").name == "other"
+
+
+def test_a_key_twice_is_refused_with_the_path_of_its_object(m17):
+    text = json.dumps(m17).replace('"rate": 0.25', '"rate": 0.25, "rate": 0.5')
+    assert '"rate": 0.5' in text
+    for form in (text, text.encode()):
+        with pytest.raises(SpecError) as info:
+            snacs.decode(form)
+        assert str(info.value) == "`rate` appears twice - at `$.layers[3]`"
+        assert info.value.path == "$.layers[3]"
+    keras = b'{"class_name": "Sequential", "config": {"layers": [], "layers": []}}'
+    with pytest.raises(SpecError, match=r"^`layers` appears twice - at `\$\.config`$"):
+        snacs.from_keras(keras)
+
+
+def test_bytes_that_are_not_utf8_are_refused_before_decoding(m17):
+    data = json.dumps(m17).encode().replace(b'"m17"', b'"m\xff17"')
+    with pytest.raises(SpecError) as info:
+        snacs.decode(data)
+    assert info.value.reason.startswith("is not UTF-8 text (byte 0xff at offset ")
+    assert info.value.path == "$"

@@ -1,8 +1,11 @@
 """Errors raised by `nas_core`.
 
 Every error of the package derives from `NasCoreError`, so a caller (the server, the
-CLI) can catch one class and turn it into a 4xx answer or a line on stderr. Messages
-name what is wrong, where, and, when it is not obvious, what to do about it.
+CLI) can catch one class and turn it into a 4xx answer or a line on stderr. Callers
+tell the cases apart by class (`nas_core.events.UnknownSession`, `SessionExists` …),
+never by the words of a message; nas_core knows nothing of HTTP (the server maps
+classes to statuses). Messages name what is wrong, where, and, when it is not obvious,
+what to do about it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ __all__ = [
 
 
 class NasCoreError(Exception):
-    """Base class of every error raised by `nas_core`."""
+    """Base class of every error raised by `nas_core`: catch it to handle any of them."""
 
 
 class ArchitectureError(NasCoreError):
@@ -27,8 +30,8 @@ class ArchitectureError(NasCoreError):
     layer's, e.g. the whole model is over the parameter cap), `reason` says what is
     wrong, and `path` is the JSON path of a decoding error (``$.layers[2].rate``).
     ``str(error)`` reads ``"layer 4: conv after dense"``; a decoding error (one with a
-    `path`) reads as msgspec's message, which ends with the path:
-    ``"Expected `float` < 1.0 - at `$.layers[2].rate`"``.
+    `path`) reads as REMAP's reason followed by the path:
+    ``"must be less than 1.0 - at `$.layers[2].rate`"``.
     """
 
     def __init__(self, index: int | None, reason: str, *, path: str | None = None) -> None:
@@ -70,7 +73,7 @@ class HandcraftError(GeneratorError):
     """Raised when a handcrafted edit list cannot be applied.
 
     `path` points into the command (``$.edits[1].index``); ``str(error)`` reads
-    ``"no layer at index 9 (...) - at `$.edits[1].index`"``, msgspec's convention.
+    ``"no layer at index 9 (...) - at `$.edits[1].index`"``.
     """
 
     def __init__(self, path: str, reason: str) -> None:

@@ -3,21 +3,43 @@
 They live here, apart from all three, so that the events (which embed them) never
 import torch, and the training loop never imports the store. Every struct is frozen
 and rejects unknown fields: they are recorded in events and must decode back exactly.
+
+Here too are the rules a session id and a data set path from outside (an HTTP client, a
+session file brought to ``remap import``) must meet before anything is stored:
+`check_session_id` and `check_data_spec`. Every door in calls the same two.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from typing import Annotated, Literal
 
 import msgspec
 
 from nas_core.arch.layers import Limits
+from nas_core.errors import NasCoreError
 
-__all__ = ["DataSpec", "DatasetInfo", "EpochMetrics", "Settings", "TrainConfig", "TrainResult"]
+__all__ = [
+    "SESSION_ID",
+    "DataSpec",
+    "DatasetInfo",
+    "EpochMetrics",
+    "InputError",
+    "PathError",
+    "Settings",
+    "TrainConfig",
+    "TrainResult",
+    "check_data_spec",
+    "check_session_id",
+]
 
 Fraction = Annotated[float, msgspec.Meta(gt=0.0, lt=0.5)]
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
+Accuracy = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]  # a fraction of examples
+Count = Annotated[int, msgspec.Meta(ge=0)]
 Seed = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # msgspec: bounds must fit an int64
 
 
@@ -83,15 +105,16 @@ class Settings(_Value):
 class EpochMetrics(_Value):
     """One finished epoch: losses are mean cross-entropy, accuracies fractions in 0..1.
     ``epoch`` counts from 1; ``seconds`` is that epoch's wall time; ``lr`` the rate
-    it trained with."""
+    it trained with. The bounds hold at every door (a session file, a remote worker's
+    record): a diverged training never records NaN or infinity, it fails instead."""
 
     epoch: PositiveInt
-    train_loss: float
-    train_acc: float
-    val_loss: float
-    val_acc: float
+    train_loss: NonNegative
+    train_acc: Accuracy
+    val_loss: NonNegative
+    val_acc: Accuracy
     seconds: NonNegative
-    lr: float
+    lr: NonNegative
 
 
 class TrainResult(_Value):
@@ -102,19 +125,101 @@ class TrainResult(_Value):
     examples; ``per_class_acc[c]`` is the recall of class c. ``forward_ms`` and
     ``backward_ms`` are per batch of ``batch_size``; ``best_epoch`` is the epoch whose
     weights were evaluated on the test set (the last one unless early stopping kept an
-    earlier one)."""
+    earlier one). Losses and times are >= 0 and accuracies fractions, as in
+    `EpochMetrics`."""
 
-    epochs: int
-    best_epoch: int
+    epochs: PositiveInt
+    best_epoch: PositiveInt
     stopped_early: bool
-    test_loss: float
-    test_acc: float
-    per_class_acc: tuple[float, ...]
-    confusion: tuple[tuple[int, ...], ...]
-    predictions: tuple[int, ...]
-    params: int
-    flops: int
-    forward_ms: float
-    backward_ms: float
-    wall_s: float
+    test_loss: NonNegative
+    test_acc: Accuracy
+    per_class_acc: tuple[Accuracy, ...]
+    confusion: tuple[tuple[Count, ...], ...]
+    predictions: tuple[Count, ...]
+    params: Count
+    flops: Count
+    forward_ms: NonNegative
+    backward_ms: NonNegative
+    wall_s: NonNegative
     device: str
+
+
+# --- what may come in from outside ---------------------------------------------------------
+
+SESSION_ID = r"^[A-Za-z0-9_.\-]{1,64}$"
+"""A session id: it is a URL segment and an export's file name (as a JSON Schema
+pattern; `check_session_id` also refuses the trailing newline Python's ``$`` lets by)."""
+_SESSION_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+class InputError(NasCoreError, ValueError):
+    """Raised for a value from outside that REMAP will not take; `path` is the JSON
+    path of the field (``$.data.path``), `reason` what is wrong; ``str()`` reads
+    ``"<reason> - at `<path>`"``."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{reason} - at `{path}`")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason))
+
+
+class PathError(InputError):
+    """Raised for a data set path that could read outside the data folder, or that no
+    file system would take."""
+
+
+def check_session_id(session: object, where: str = "$.session") -> None:
+    """Raise `InputError` unless `session` matches `SESSION_ID` (all of it)."""
+    if not isinstance(session, str) or not _SESSION_ID.fullmatch(session):
+        shown = repr(session) if len(repr(session)) <= 80 else repr(session)[:77] + "..."
+        raise InputError(
+            where, f"session id {shown} must be 1 to 64 letters, digits, '_', '.' or '-'"
+        )
+
+
+def _limits(base: Path) -> tuple[int, int]:
+    """The longest file name and path (in bytes) the file system under `base` takes."""
+    try:
+        return os.pathconf(base, "PC_NAME_MAX"), os.pathconf(base, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no answer
+        return 255, 4096
+
+
+def check_data_spec(spec: DataSpec, data_dir: str | Path | None, where: str = "$.data") -> None:
+    """Refuse a data set path from outside that could read beyond the data folder: an
+    absolute path, one that resolves (``..``, links) outside `data_dir`, or one no file
+    system takes (a NUL character, a name or a path longer than the system allows). With
+    no data folder, no file may be named at all (only the bundled data sets). Raises
+    `PathError` naming ``<where>.path``."""
+    if spec.path is None:
+        return
+    path = f"{where}.path"
+    if data_dir is None:
+        raise PathError(path, "names a file, but there is no data folder: only bundled data sets")
+    text = spec.path
+    if "\x00" in text:
+        raise PathError(path, "contains a NUL character, which no file name may hold")
+    if Path(text).is_absolute() or text.startswith("~"):
+        raise PathError(path, "must be relative to the data folder")
+    try:
+        base = Path(data_dir).expanduser().resolve()
+        name_max, path_max = _limits(base)
+        joined = base / text
+        encoded = os.fsencode(joined)
+        if len(encoded) >= path_max:
+            raise PathError(path, f"is longer than the {path_max:,} bytes a path may have here")
+        longest = max((len(os.fsencode(part)) for part in joined.parts), default=0)
+        if longest > name_max:
+            raise PathError(
+                path, f"has a name longer than the {name_max:,} bytes a file name may have here"
+            )
+        full = joined.resolve()
+    except PathError:
+        raise
+    except (OSError, ValueError, RuntimeError) as exc:  # not encodable, a link loop, …
+        raise PathError(path, "is not a path this system can open") from exc
+    if not full.is_relative_to(base):
+        raise PathError(path, "leaves the data folder")

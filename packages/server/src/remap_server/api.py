@@ -1,5 +1,7 @@
-"""The bodies of the HTTP API as msgspec structs, and the OpenAPI 3.1 document built
-from them (`openapi`), so the document and the code cannot drift apart.
+"""The bodies of the HTTP API as msgspec structs, the entries of its route table
+(`Endpoint`), and the OpenAPI 3.1 document built from that table and the structs
+(`openapi`), so the document and the code cannot drift apart. The table itself is
+`remap_server.app.ENDPOINTS`, beside the handlers it names.
 
 Commands themselves are `nas_core.events.Command` (a union tagged on ``"type"``);
 events come as `nas_core.events.Envelope`; a session's state is
@@ -8,28 +10,36 @@ events come as `nas_core.events.Envelope`; a session's state is
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
 
-import snacs
-from nas_core.events import Command, Envelope, ImportResult, SessionInfo, SessionState
+from nas_core.events import CreateSession
 from nas_core.generators import Skipped
-from nas_core.specs import DataSpec, Settings
+from nas_core.specs import SESSION_ID
 
 __all__ = [
+    "ERRORS",
     "SESSION_ID",
+    "SESSION_PARAM",
     "ClassExamples",
     "CommandAccepted",
+    "Content",
     "CreateSessionBody",
+    "Endpoint",
     "ErrorBody",
     "SessionCreatedBody",
+    "SessionListed",
     "openapi",
+    "path_param",
+    "query_param",
 ]
 
-SESSION_ID = r"^[A-Za-z0-9_.\-]{1,64}$"
 SessionId = Annotated[str, msgspec.Meta(pattern=SESSION_ID)]
-CommandId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,128}$")]
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=False):
@@ -41,19 +51,29 @@ class ErrorBody(msgspec.Struct, omit_defaults=False):
     line: int | None = None
 
 
-class CreateSessionBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+class CreateSessionBody(CreateSession, tag=False):
     """``POST /api/sessions``: a new session on data set `data` with `settings`.
     `session` chooses its id (default: a random one) and `id` the command's id (a
     retried create with both is harmless); `sample` > 0 samples and queues that many
     models with `seed` at once (the paper's ready-made start)."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    data: DataSpec = DataSpec()
-    settings: Settings = Settings()
+    # `name`, `data`, `settings` and `id` are the create_session command's own (one
+    # declaration for both doors); untagged, the body has no "type" field
     session: SessionId | None = None
-    id: CommandId | None = None
     sample: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 0
     seed: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] = 0
+
+
+class SessionListed(msgspec.Struct):
+    """A session in ``GET /api/sessions``: `SessionInfo`'s fields, and `set_aside`: why
+    the server set it aside (its log cannot be restored: its commands and views answer
+    409, the other sessions are served), null when it is served."""
+
+    id: str
+    name: str
+    created_at: str
+    last_seq: int
+    set_aside: str | None = None
 
 
 class SessionCreatedBody(msgspec.Struct):
@@ -85,242 +105,96 @@ class ClassExamples(msgspec.Struct):
     test_labels: tuple[int, ...]
 
 
-def _json(ref: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": ref}}}
+# --- the route table's entries and the document built from them --------------------------
 
 
-def _session_param() -> dict[str, Any]:
-    return {
-        "name": "session",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string", "pattern": SESSION_ID},
-    }
+@dataclass(frozen=True)
+class Content:
+    """A body in the OpenAPI document: `description`, and `schema` (a type or a JSON
+    Schema dict; ``None``: no body) sent as `media`."""
+
+    description: str
+    schema: Any = None
+    media: str = "application/json"
 
 
-def openapi(version: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of the API; every schema comes from the structs."""
-    types = [
-        Command,
-        CreateSessionBody,
-        SessionCreatedBody,
-        CommandAccepted,
-        ErrorBody,
-        list[SessionInfo],
-        Envelope,
-        SessionState,
-        ImportResult,
-        snacs.Spec,
-        ClassExamples,
-    ]
+@dataclass(frozen=True)
+class Endpoint:
+    """One route of the API: what the app serves (`method`, `path`, `handler`) and what
+    the OpenAPI document says of it (`operation`, its id; `summary`; the `answers` by
+    status; the `errors`, statuses answered with an `ErrorBody`; `parameters`; the
+    request `body`, always required, whose `description` the document leaves out)."""
+
+    method: Literal["GET", "POST"]
+    path: str
+    handler: Callable[[Request], Awaitable[Response]]
+    operation: str
+    summary: str
+    answers: Mapping[int, Content]
+    errors: tuple[int, ...] = ()
+    parameters: tuple[dict[str, Any], ...] = ()
+    body: Content | None = None
+
+
+ERRORS: dict[int, str] = {
+    400: "malformed input (the path names the field)",
+    401: "missing or wrong token",
+    403: "a Host that is not this machine, or a web page of another origin",
+    404: "no such session or model",
+    413: "the body is over the size limit",
+    415: "the body's Content-Type is not JSON (a session file: NDJSON)",
+    422: "the input does not apply (the path names the field)",
+    503: "the event store cannot be written (disk full, read-only): nothing was recorded",
+}
+"""What each error status of the API means, as the document says it."""
+
+
+def path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A path parameter of the document."""
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def query_param(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A query parameter of the document."""
+    described = {"description": description} if description else {}
+    return {"name": name, "in": "query", **described, "schema": schema}
+
+
+SESSION_PARAM = path_param("session", {"type": "string", "pattern": SESSION_ID})
+
+
+def openapi(version: str, endpoints: Sequence[Endpoint]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of `endpoints` (the app's route table); every schema
+    comes from the structs."""
+    types: list[Any] = [ErrorBody]
+    for e in endpoints:
+        for content in (e.body, *e.answers.values()):
+            if content is not None and _is_type(content.schema) and content.schema not in types:
+                types.append(content.schema)
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}"
     )
-    (command, create, created, accepted, error, sessions, envelope, state, imported, spec,
-     classes) = schemas  # fmt: skip
-    err = {
-        code: _json(error, why)
-        for code, why in (
-            ("400", "malformed input (the path names the field)"),
-            ("401", "missing or wrong token"),
-            ("404", "no such session or model"),
-            ("413", "the body is over the size limit"),
-            ("422", "the input does not apply (the path names the field)"),
-        )
-    }
-    unwritable = _json(
-        error, "the event store cannot be written (disk full, read-only): nothing was recorded"
-    )
-    sid = _session_param()
-    svg = {
-        "description": "an SVG chip",
-        "content": {"image/svg+xml": {"schema": {"type": "string"}}},
-    }
-    paths: dict[str, Any] = {
-        "/api/sessions": {
-            "get": {
-                "operationId": "listSessions",
-                "summary": "Every session in the store, oldest first",
-                "responses": {"200": _json(sessions, "the sessions"), "401": err["401"]},
-            },
-            "post": {
-                "operationId": "createSession",
-                "summary": "Create a session (and optionally sample its first models)",
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": create}},
-                },
-                "responses": {"201": _json(created, "created"), **err, "503": unwritable},
-            },
-        },
-        "/api/sessions/{session}/commands": {
-            "post": {
-                "operationId": "postCommand",
-                "summary": "Apply one command; the response holds the seqs it appended",
-                "parameters": [
-                    sid,
-                    {
-                        "name": "Idempotency-Key",
-                        "in": "header",
-                        "required": False,
-                        "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{1,128}$"},
-                        "description": "the command's id if the body has none: a retry is harmless",
-                    },
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": command}},
-                },
-                "responses": {"202": _json(accepted, "applied"), **err, "503": unwritable},
-            }
-        },
-        "/api/sessions/{session}/events": {
-            "get": {
-                "operationId": "streamEvents",
-                "summary": "Server-sent events: id = seq, event = kind, data = the envelope",
-                "parameters": [
-                    sid,
-                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-                    {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
-                    {
-                        "name": "until",
-                        "in": "query",
-                        "description": "end the stream once the event with this seq is sent",
-                        "schema": {"type": "integer", "minimum": 0},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "an endless event stream; each data line is an Envelope",
-                        "content": {"text/event-stream": {"schema": envelope}},
-                    },
-                    "400": err["400"],
-                    "401": err["401"],
-                    "404": err["404"],
-                },
-            }
-        },
-        "/api/sessions/{session}/state": {
-            "get": {
-                "operationId": "getState",
-                "summary": "The folded state of the session (at ?at=SEQ when given)",
-                "parameters": [
-                    sid,
-                    {"name": "at", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-                ],
-                "responses": {"200": _json(state, "the state"), **err},
-            }
-        },
-        "/api/sessions/{session}/export": {
-            "get": {
-                "operationId": "exportSession",
-                "summary": "The session as a .remap.jsonl file",
-                "parameters": [sid],
-                "responses": {
-                    "200": {
-                        "description": "the session file",
-                        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
-                    },
-                    "401": err["401"],
-                    "404": err["404"],
-                },
-            }
-        },
-        "/api/sessions/{session}/models/{model}/snac.svg": {
-            "get": {
-                "operationId": "modelSnac",
-                "summary": "A model's SNAC",
-                "parameters": [
-                    sid,
-                    {"name": "model", "in": "path", "required": True, "schema": {"type": "string"}},
-                ],
-                "responses": {"200": svg, **err},
-            }
-        },
-        "/api/sessions/{session}/data/classes": {
-            "get": {
-                "operationId": "classExamples",
-                "summary": "The class names, example training images of each class, and the "
-                "label of every test example",
-                "parameters": [
-                    sid,
-                    {
-                        "name": "per_class",
-                        "in": "query",
-                        "description": "examples per class (default 8)",
-                        "schema": {"type": "integer", "minimum": 0, "maximum": 64},
-                    },
-                ],
-                "responses": {"200": _json(classes, "the classes and their examples"), **err},
-            }
-        },
-        "/api/sessions/{session}/data/{split}/{index}.png": {
-            "get": {
-                "operationId": "exampleImage",
-                "summary": "One example of the session's data set as a PNG, upscaled "
-                "(nearest neighbour) to at least 32 pixels a side",
-                "parameters": [
-                    sid,
-                    {
-                        "name": "split",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"enum": ["train", "val", "test"]},
-                    },
-                    {
-                        "name": "index",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer", "minimum": 0},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "the image (grey or RGB)",
-                        "content": {"image/png": {"schema": {"type": "string"}}},
-                    },
-                    "304": {"description": "not modified (If-None-Match)"},
-                    **err,
-                },
-            }
-        },
-        "/api/import": {
-            "post": {
-                "operationId": "importSession",
-                "summary": "Import a .remap.jsonl file (events the store holds are skipped)",
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
-                },
-                "responses": {"200": _json(imported, "imported"), **err, "503": unwritable},
-            }
-        },
-        "/api/snacs/render": {
-            "post": {
-                "operationId": "renderSnac",
-                "summary": "Render an architecture (REMAP or Keras JSON) as a SNAC",
-                "parameters": [
-                    {"name": "layout", "in": "query", "schema": {"enum": list(snacs.LAYOUTS)}},
-                    {
-                        "name": "height",
-                        "in": "query",
-                        "schema": {"type": "number", "minimum": 4, "maximum": 4096},
-                    },
-                    {
-                        "name": "width",
-                        "in": "query",
-                        "schema": {"type": "number", "minimum": 4, "maximum": 100_000},
-                    },
-                    {"name": "fold", "in": "query", "schema": {"type": "boolean"}},
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": spec}},
-                },
-                "responses": {"200": svg, "400": err["400"], "401": err["401"], "413": err["413"]},
-            }
-        },
-    }
+    refs = dict(zip(types, schemas, strict=True))
+
+    def content(c: Content) -> dict[str, Any]:
+        if c.schema is None:
+            return {"description": c.description}
+        schema = refs[c.schema] if _is_type(c.schema) else c.schema
+        return {"description": c.description, "content": {c.media: {"schema": schema}}}
+
+    paths: dict[str, Any] = {}
+    for e in endpoints:
+        responses = {str(code): content(c) for code, c in e.answers.items()}
+        for code in e.errors:
+            responses[str(code)] = content(Content(ERRORS[code], ErrorBody))
+        operation: dict[str, Any] = {"operationId": e.operation, "summary": e.summary}
+        if e.parameters:
+            operation["parameters"] = list(e.parameters)
+        if e.body is not None:
+            body = content(e.body)
+            operation["requestBody"] = {"required": True, "content": body["content"]}
+        operation["responses"] = responses
+        paths.setdefault(e.path, {})[e.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": "REMAP", "version": version},
@@ -330,3 +204,7 @@ def openapi(version: str) -> dict[str, Any]:
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def _is_type(schema: Any) -> bool:
+    return schema is not None and not isinstance(schema, dict)

@@ -3,7 +3,9 @@ SSE, the SNAC renderer, and the static UI (see `create_app`).
 
 Every 4xx answer is an `ErrorBody` (``{"error", "path", "line"}``). A command is decoded
 and decided before anything is written, and its events are appended in one transaction,
-so a rejected request changes nothing in the store.
+so a rejected request changes nothing in the store. Before any handler, `BrowserGuard`
+refuses requests a web page could send behind the user's back (see
+`remap_server.security`).
 """
 
 from __future__ import annotations
@@ -23,46 +25,62 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import snacs
 from nas_core.errors import NasCoreError
 from nas_core.events import (
+    Command,
     CommandError,
     ConcurrencyError,
     CreateSession,
-    SessionCreated,
+    Envelope,
+    ImportResult,
     SessionFileError,
+    SessionState,
     StoreError,
+    UnsafeSessionFile,
     decode_command,
     export_session,
     import_session,
     load_state,
-    read_session_file,
 )
-from nas_core.service import SessionService
+from nas_core.service import SessionService, SessionSetAside
+from nas_core.specs import InputError, check_session_id
 
 from .api import (
-    SESSION_ID,
+    SESSION_PARAM,
+    ClassExamples,
     CommandAccepted,
+    Content,
     CreateSessionBody,
+    Endpoint,
     ErrorBody,
     SessionCreatedBody,
+    SessionListed,
     openapi,
+    path_param,
+    query_param,
 )
-from .data_api import class_examples, example_png
+from .data_api import PER_CLASS_DEFAULT, PER_CLASS_MAX, SPLITS, class_examples, example_png
+from .errors import ApiError, BodyTooLarge, status_of
 from .paths import PathError, check_data_spec
-from .security import BodyTooLarge, TokenMiddleware, read_body
+from .security import (
+    SESSION_FILE_TYPES,
+    BrowserGuard,
+    TokenMiddleware,
+    normalize_origin,
+    read_body,
+)
 from .sse import event_stream, parse_resume
 
-__all__ = ["STATIC_DIR", "Limits", "create_app"]
+__all__ = ["ENDPOINTS", "STATIC_DIR", "Limits", "create_app"]
 
 STATIC_DIR = Path(__file__).parent / "static"
-_SESSION = re.compile(SESSION_ID)
-_COMMAND_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
-_AT = re.compile(r"^(.*) - at `([^`]*)`$", re.S)
+_COMMAND_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,128}$"
+_COMMAND_ID = re.compile(_COMMAND_ID_PATTERN)
 _encode = msgspec.json.Encoder().encode
 _decode_create = msgspec.json.Decoder(CreateSessionBody).decode
 
@@ -78,39 +96,19 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     sse_batch: int = 1000
 
 
-class ApiError(Exception):
-    """An answer other than success, raised anywhere inside a handler."""
-
-    def __init__(self, status: int, error: str, path: str | None = None, line: int | None = None):
-        super().__init__(error)
-        self.status = status
-        self.body = ErrorBody(error, path, line)
-
-
 def _json(value: Any, status: int = 200) -> Response:
     return Response(_encode(value), status, media_type="application/json")
 
 
 def _decode_error(exc: msgspec.DecodeError) -> ApiError:
-    match = _AT.match(str(exc))
-    if match is None:
-        kind = "" if isinstance(exc, msgspec.ValidationError) else "not valid JSON: "
-        return ApiError(400, f"{kind}{exc}", "$")
-    return ApiError(400, match.group(1), match.group(2))
-
-
-def _command_status(exc: CommandError) -> int:
-    if exc.path == "$.session" and exc.reason.startswith("no session"):
-        return 404
-    if "already been created" in exc.reason:
-        return 409
-    return 422
+    reason, path = snacs.explain_decode_error(exc)  # REMAP's words, never msgspec's
+    return ApiError(400, reason, path)
 
 
 class Hub:
     """What the handlers share: the service, its store, the limits, a lock that makes
-    "was this command applied already? else apply it" one step, and the flag that
-    ends every event stream when the server shuts down."""
+    an import's checks and its write one step, and the flag that ends every event
+    stream when the server shuts down. (A retried command is the service's to answer.)"""
 
     def __init__(self, service: SessionService, limits: Limits) -> None:
         self.service = service
@@ -124,70 +122,51 @@ class Hub:
 
     def session_id(self, request: Request) -> str:
         session = request.path_params["session"]
-        if not _SESSION.match(session) or self.store.session(session) is None:
+        if not _is_session_id(session) or self.store.session(session) is None:
             raise ApiError(404, f"no session {session!r} in this store", None)
         return session
 
-    def applied(self, session: str, command_id: str) -> CommandAccepted | None:
-        """The seqs of a command whose id the session holds (a retry), else None."""
-        first = self.store.find(session, f"{command_id}:0")
-        if first is None:
-            return None
-        last = first.seq
-        k = 1
-        for e in self.store.read(session, after=first.seq, limit=10_000):
-            if e.id != f"{command_id}:{k}":
-                break
-            last, k = e.seq, k + 1
-        return CommandAccepted(first.seq, last, (), replayed=True)
-
     def execute(self, session: str, command) -> CommandAccepted:
-        with self.lock:
-            if command.id is not None:
-                done = self.applied(session, command.id)
-                if done is not None:
-                    return done
-            try:
-                outcome = self.service.execute(session, command)
-            except CommandError as exc:
-                raise ApiError(_command_status(exc), exc.reason, exc.path) from exc
-            except StoreError:
-                raise  # the store failed, not the command: a 503 (_store_error)
-            except NasCoreError as exc:
-                raise ApiError(422, str(exc), "$") from exc
-        seqs = outcome.seqs
-        return CommandAccepted(
-            None if seqs is None else seqs[0], None if seqs is None else seqs[1], outcome.skipped
-        )
+        try:
+            outcome = self.service.execute(session, command)
+        except CommandError as exc:  # 404 UnknownSession, 409 SessionExists, else 422
+            raise ApiError(status_of(exc), exc.reason, exc.path) from exc
+        except (StoreError, SessionSetAside):
+            raise  # not the command's fault: a 503 (_store_error), a 409 (_set_aside)
+        except NasCoreError as exc:
+            raise ApiError(status_of(exc), str(exc), "$") from exc
+        first, last = (None, None) if outcome.seqs is None else outcome.seqs
+        return CommandAccepted(first, last, outcome.skipped, replayed=outcome.retried is not None)
 
     def create(self, body: CreateSessionBody) -> SessionCreatedBody:
-        with self.lock:
-            session = body.session
-            exists = session is not None and self.store.session(session) is not None
-            replay = exists and body.id is not None and self.store.find(session, f"{body.id}:0")
-            if not replay:
-                try:
-                    session = self.service.create_session(
-                        body.name, body.data, body.settings, session=session,
-                        command_id=body.id,
-                    )  # fmt: skip
-                except CommandError as exc:
-                    raise ApiError(_command_status(exc), exc.reason, exc.path) from exc
-                except StoreError:
-                    raise  # the store failed, not the command: a 503 (_store_error)
-                except NasCoreError as exc:
-                    raise ApiError(422, str(exc), "$.data") from exc
-            assert session is not None
-            if body.sample:
-                try:
-                    self.service.start(session, body.sample, seed=body.seed)
-                except CommandError as exc:
-                    raise ApiError(422, exc.reason, "$.sample") from exc
-            return SessionCreatedBody(session, self.store.last_seq(session))
+        try:  # a retry (same session and id) is a no-op that answers the same
+            session = self.service.create_session(
+                body.name, body.data, body.settings, session=body.session, command_id=body.id
+            )
+        except CommandError as exc:  # 409 SessionExists, else 422
+            raise ApiError(status_of(exc), exc.reason, exc.path) from exc
+        except (StoreError, SessionSetAside):
+            raise  # not the command's fault: a 503 (_store_error), a 409 (_set_aside)
+        except NasCoreError as exc:
+            raise ApiError(status_of(exc), str(exc), "$.data") from exc
+        if body.sample:
+            try:
+                self.service.start(session, body.sample, seed=body.seed)
+            except CommandError as exc:
+                raise ApiError(422, exc.reason, "$.sample") from exc
+        return SessionCreatedBody(session, self.store.last_seq(session))
 
 
 def _hub(request: Request) -> Hub:
     return request.app.state.hub
+
+
+def _is_session_id(session: str) -> bool:
+    try:
+        check_session_id(session)
+    except InputError:
+        return False
+    return True
 
 
 async def _body(request: Request, limit: int, *, lines: bool = False) -> bytes:
@@ -225,14 +204,20 @@ def _bad_utf8(data: bytes, chunk: int = 1 << 20) -> int | None:
 
 def _too_deep(exc: RecursionError, line: bool = False) -> ApiError:
     """msgspec refuses JSON nested past its depth limit with a RecursionError."""
-    return ApiError(400, f"the JSON nests too deeply ({exc})", None if line else "$")
+    return ApiError(400, "the JSON nests too deeply to read", None if line else "$")
 
 
 # --- sessions and commands ---------------------------------------------------------------
 
 
 async def list_sessions(request: Request) -> Response:
-    return _json(_hub(request).store.sessions())
+    hub = _hub(request)
+    aside = hub.service.set_aside()
+    listed = [
+        SessionListed(**msgspec.structs.asdict(s), set_aside=aside.get(s.id))
+        for s in hub.store.sessions()
+    ]
+    return _json(listed)
 
 
 async def create_session(request: Request) -> Response:
@@ -244,9 +229,14 @@ async def create_session(request: Request) -> Response:
         raise _decode_error(exc) from exc
     except RecursionError as exc:
         raise _too_deep(exc) from exc
+    twice = snacs.duplicate_key_problem(data)
+    if twice is not None:
+        raise ApiError(400, twice.reason, twice.path)
     try:
+        if body.session is not None:  # the schema's pattern lets a trailing newline by
+            check_session_id(body.session)
         check_data_spec(body.data, hub.data_dir)
-    except PathError as exc:
+    except InputError as exc:
         raise ApiError(422, exc.reason, exc.path) from exc
     return _json(await run_in_threadpool(hub.create, body), 201)
 
@@ -254,7 +244,7 @@ async def create_session(request: Request) -> Response:
 async def post_command(request: Request) -> Response:
     hub = _hub(request)
     session = request.path_params["session"]
-    if not _SESSION.match(session):
+    if not _is_session_id(session):
         raise ApiError(404, f"no session {session!r} in this store")
     data = await _body(request, hub.limits.command_bytes)
     try:
@@ -340,23 +330,15 @@ async def import_file(request: Request) -> Response:
     data = await _body(request, hub.limits.import_bytes, lines=True)
 
     def run():
-        parsed = read_session_file(data)  # validated whole before anything is written
-        if not _SESSION.match(parsed.header.session):
-            raise ApiError(
-                422, f"session id {parsed.header.session!r} must match {SESSION_ID}", None, 1
-            )
-        created = parsed.envelopes[0].event
-        if isinstance(created, SessionCreated):
-            check_data_spec(created.data, hub.data_dir, "$.data")
-        with hub.lock:
-            return import_session(hub.store, data)
+        with hub.lock:  # validated whole (its session id and data path too) before writing
+            return import_session(hub.store, data, data_root=hub.data_dir)
 
     try:
         result = await run_in_threadpool(run)
+    except UnsafeSessionFile as exc:
+        raise ApiError(422, exc.reason, exc.path, exc.line) from exc
     except SessionFileError as exc:
         raise ApiError(400, exc.reason, None, exc.line) from exc
-    except PathError as exc:
-        raise ApiError(422, f"session_created: {exc.reason}", exc.path, 2) from exc
     except RecursionError as exc:
         raise _too_deep(exc, line=True) from exc
     return _json(result)
@@ -424,6 +406,130 @@ async def model_snac(request: Request) -> Response:
     return await run_in_threadpool(_svg, spec, options)
 
 
+# --- the route table -------------------------------------------------------------------------
+
+_ERRORS = (400, 401, 403, 404, 413, 422)
+_WRITE_ERRORS = (*_ERRORS, 415, 503)  # a body of the wrong type; a store that cannot write
+_SVG = Content("an SVG chip", {"type": "string"}, "image/svg+xml")
+_INDEX = {"type": "integer", "minimum": 0}
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "GET", "/api/sessions", list_sessions, "listSessions",
+        "Every session in the store, oldest first",
+        {200: Content("the sessions", list[SessionListed])}, errors=(401,),
+    ),
+    Endpoint(
+        "POST", "/api/sessions", create_session, "createSession",
+        "Create a session (and optionally sample its first models)",
+        {201: Content("created", SessionCreatedBody)}, errors=_WRITE_ERRORS,
+        body=Content("", CreateSessionBody),
+    ),
+    Endpoint(
+        "POST", "/api/sessions/{session}/commands", post_command, "postCommand",
+        "Apply one command; the response holds the seqs it appended",
+        {202: Content("applied", CommandAccepted)}, errors=_WRITE_ERRORS,
+        parameters=(
+            SESSION_PARAM,
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "pattern": _COMMAND_ID_PATTERN},
+                "description": "the command's id if the body has none: a retry is harmless",
+            },
+        ),
+        body=Content("", Command),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/events", events, "streamEvents",
+        "Server-sent events: id = seq, event = kind, data = the envelope",
+        {
+            200: Content(
+                "an endless event stream; each data line is an Envelope",
+                Envelope,
+                "text/event-stream",
+            )
+        },
+        errors=(400, 401, 404),
+        parameters=(
+            SESSION_PARAM,
+            query_param("after", _INDEX),
+            {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
+            query_param("until", _INDEX, "end the stream once the event with this seq is sent"),
+        ),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/state", state, "getState",
+        "The folded state of the session (at ?at=SEQ when given)",
+        {200: Content("the state", SessionState)}, errors=_ERRORS,
+        parameters=(SESSION_PARAM, query_param("at", _INDEX)),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/export", export, "exportSession",
+        "The session as a .remap.jsonl file",
+        {200: Content("the session file", {"type": "string"}, "application/x-ndjson")},
+        errors=(401, 404), parameters=(SESSION_PARAM,),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/models/{model}/snac.svg", model_snac, "modelSnac",
+        "A model's SNAC",
+        {200: _SVG}, errors=_ERRORS,
+        parameters=(SESSION_PARAM, path_param("model", {"type": "string"})),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/data/classes", class_examples, "classExamples",
+        "The class names, example training images of each class, and the label of every "
+        "test example",
+        {200: Content("the classes and their examples", ClassExamples)}, errors=_ERRORS,
+        parameters=(
+            SESSION_PARAM,
+            query_param(
+                "per_class",
+                {"type": "integer", "minimum": 0, "maximum": PER_CLASS_MAX},
+                f"examples per class (default {PER_CLASS_DEFAULT})",
+            ),
+        ),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/data/{split}/{index}.png", example_png, "exampleImage",
+        "One example of the session's data set as a PNG, upscaled (nearest neighbour) to at "
+        "least 32 pixels a side",
+        {
+            200: Content("the image (grey or RGB)", {"type": "string"}, "image/png"),
+            304: Content("not modified (If-None-Match)"),
+        },
+        errors=_ERRORS,
+        parameters=(
+            SESSION_PARAM,
+            path_param("split", {"enum": list(SPLITS)}),
+            path_param("index", _INDEX),
+        ),
+    ),
+    Endpoint(
+        "POST", "/api/import", import_file, "importSession",
+        "Import a .remap.jsonl file (events the store holds are skipped)",
+        {200: Content("imported", ImportResult)}, errors=_WRITE_ERRORS,
+        body=Content("", {"type": "string"}, "application/x-ndjson"),
+    ),
+    Endpoint(
+        "POST", "/api/snacs/render", render, "renderSnac",
+        "Render an architecture (REMAP or Keras JSON) as a SNAC",
+        {200: _SVG}, errors=(400, 401, 403, 413, 415),
+        parameters=(
+            query_param("layout", {"enum": list(snacs.LAYOUTS)}),
+            *(
+                query_param(name, {"type": "number", "minimum": low, "maximum": high})
+                for name, (low, high) in RENDER_SIZES.items()
+            ),
+            query_param("fold", {"type": "boolean"}),
+        ),
+        body=Content("", snacs.Spec),
+    ),
+)  # fmt: skip
+"""The API: each route the app serves and what the OpenAPI document says of it."""
+
+
 # --- the app ------------------------------------------------------------------------------
 
 
@@ -437,9 +543,15 @@ async def _store_error(request: Request, exc: Exception) -> Response:
     without the server's path; the store wrote nothing of the request."""
     assert isinstance(exc, StoreError)
     if isinstance(exc, ConcurrencyError):  # another process wrote first: try again
-        return _json(ErrorBody(str(exc)), 409)
+        return _json(ErrorBody(str(exc)), status_of(exc))
     reason = str(exc).removeprefix(f"{_hub(request).store.path}: ")
-    return _json(ErrorBody(f"the event store {reason}"), 503)
+    return _json(ErrorBody(f"the event store {reason}"), status_of(exc))
+
+
+async def _set_aside(request: Request, exc: Exception) -> Response:
+    """A session whose log cannot be restored: set aside, the others are served."""
+    assert isinstance(exc, SessionSetAside)
+    return _json(ErrorBody(str(exc)), status_of(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -447,9 +559,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _json(ErrorBody(str(exc.detail)), exc.status_code)
 
 
+def _bundled(name: str, media_type: str):
+    """A handler that answers with the bundled static file `name` (whatever
+    `static_dir` is)."""
+    path = STATIC_DIR / name
+
+    async def handler(request: Request) -> Response:
+        return FileResponse(path, media_type=media_type, headers={"cache-control": "max-age=86400"})
+
+    return handler
+
+
 def create_app(
     service: SessionService,
     *,
+    host: str = "127.0.0.1",
     token: str | None = None,
     allow_origins: tuple[str, ...] | list[str] = (),
     static_dir: str | Path | None = None,
@@ -458,43 +582,48 @@ def create_app(
 ) -> Starlette:
     """The REMAP app over `service` (whose store and data folder it uses).
 
-    `token`: when set, every ``/api/`` request must carry it (see
-    `remap_server.security`). `allow_origins`: origins allowed by CORS (none: CORS
-    off). `static_dir`: the built UI (default: the plain pages bundled here), served at
-    ``/`` with the SNAC tool at ``/snacs/``. ``app.state.hub.closing = True`` ends the
-    event streams (the CLI sets it when the server is asked to stop).
+    `host`: the address the server is bound to; bound to loopback, it answers only
+    requests addressed to this machine (the Host check of `remap_server.security`).
+    `token`: when set, every ``/api/`` request must carry it. `allow_origins`: the
+    pages of other origins that may call the API (CORS, and the Origin check of
+    state-changing requests; none: only the server's own pages). `static_dir`: the
+    built UI (default: the plain pages bundled here), served at ``/`` with the SNAC
+    tool at ``/snacs/``. ``app.state.hub.closing = True`` ends the event streams (the
+    CLI sets it when the server is asked to stop). ValueError when an entry of
+    `allow_origins` is not an origin.
     """
+    origins = [normalize_origin(o) for o in allow_origins]
     hub = Hub(service, limits or Limits())
-    spec = _encode(openapi(version))
+    spec = _encode(openapi(version, ENDPOINTS))
 
     async def openapi_json(request: Request) -> Response:
         return Response(spec, media_type="application/json")
 
     routes = [
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
-        Route("/api/sessions", list_sessions, methods=["GET"]),
-        Route("/api/sessions", create_session, methods=["POST"]),
-        Route("/api/sessions/{session}/commands", post_command, methods=["POST"]),
-        Route("/api/sessions/{session}/events", events, methods=["GET"]),
-        Route("/api/sessions/{session}/state", state, methods=["GET"]),
-        Route("/api/sessions/{session}/export", export, methods=["GET"]),
-        Route("/api/sessions/{session}/models/{model}/snac.svg", model_snac, methods=["GET"]),
-        Route("/api/sessions/{session}/data/classes", class_examples, methods=["GET"]),
-        Route("/api/sessions/{session}/data/{split}/{index}.png", example_png, methods=["GET"]),
-        Route("/api/import", import_file, methods=["POST"]),
-        Route("/api/snacs/render", render, methods=["POST"]),
+        *(Route(e.path, e.handler, methods=[e.method]) for e in ENDPOINTS),
+        Route("/favicon.svg", _bundled("favicon.svg", "image/svg+xml"), methods=["GET"]),
+        Route("/favicon.ico", _bundled("favicon.ico", "image/x-icon"), methods=["GET"]),
         Mount("/", StaticFiles(directory=static_dir or STATIC_DIR, html=True)),
     ]
     middleware = []
-    if allow_origins:
+    if origins:  # outermost: a refusal below still tells an allowed page why
         middleware.append(
             Middleware(
                 CORSMiddleware,
-                allow_origins=list(allow_origins),
+                allow_origins=origins,
                 allow_methods=["GET", "POST"],
                 allow_headers=["authorization", "content-type", "idempotency-key", "last-event-id"],
             )
         )
+    middleware.append(
+        Middleware(
+            BrowserGuard,
+            host=host,
+            allow_origins=origins,
+            body_types={"/api/import": SESSION_FILE_TYPES},
+        )
+    )
     if token:
         middleware.append(Middleware(TokenMiddleware, token=token))
     app = Starlette(
@@ -504,6 +633,7 @@ def create_app(
             ApiError: _api_error,
             HTTPException: _http_error,
             StoreError: _store_error,
+            SessionSetAside: _set_aside,
         },
     )
     app.state.hub = hub

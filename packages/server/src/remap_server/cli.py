@@ -22,19 +22,12 @@ from pathlib import Path
 
 import msgspec
 
+from .errors import BindError, CliError
 from .paths import default_data_dir, store_path
-from .security import BindError, check_bind
+from .security import check_bind, normalize_origin
 from .summary import compare_runs, model_table, summary_lines
 
 __all__ = ["main"]
-
-
-class CliError(Exception):
-    """A failure to report on stderr with an exit status."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _out(line: str = "") -> None:
@@ -87,7 +80,7 @@ def _listen(host: str, port: int) -> socket.socket:
         sock = socket.create_server((host.strip("[]"), port), family=family)
     except OSError as exc:
         raise CliError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+            f"cannot listen on {host}:{port}: {exc.strerror or 'the system refused'} "
             "(is another server running there? pick another with --port)",
             2,
         ) from exc
@@ -208,7 +201,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             service.start(session, args.models, seed=args.seed)
         bar = ProgressBar(service, session, enabled=not args.no_progress)
         bar.watch()
-        app = create_app(service, token=token, allow_origins=tuple(args.allow_origin))
+        app = create_app(
+            service, host=args.host, token=token, allow_origins=tuple(args.allow_origin)
+        )
         _serve(
             app,
             args.host,
@@ -237,10 +232,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     service = _service(store, data_dir, args.broker, args.processes)
     try:
         # resume every session now, not at its next command: models a killed server
-        # left "running" train again, and queued ones are handed out
-        for info in store.sessions():
-            service.state(info.id)
-        app = create_app(service, token=token, allow_origins=tuple(args.allow_origin))
+        # left "running" train again, and queued ones are handed out; a session whose
+        # log cannot be restored is set aside, and the others are served
+        for session, why in service.resume_all().items():
+            _err(f"session {session} is set aside (its log cannot be restored): {why}")
+        app = create_app(
+            service, host=args.host, token=token, allow_origins=tuple(args.allow_origin)
+        )
         _serve(
             app,
             args.host,
@@ -353,7 +351,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except StoreError as exc:
         raise CliError(f"{exc} (remap sessions lists them)") from exc
     except OSError as exc:
-        raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
+        reason = exc.strerror or "the system refused"
+        raise CliError(f"{args.output}: cannot write: {reason}") from exc
     finally:
         store.close()
     _err(f"wrote {n} events of session {args.session} to {args.output}")
@@ -363,9 +362,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from nas_core.events import SessionFileError, import_session
 
-    store = _open_store(_data_dir(args))
-    try:
-        result = import_session(store, args.file)
+    data_dir = _data_dir(args)
+    store = _open_store(data_dir)
+    try:  # the rules of the HTTP import: a session id, a data set inside the data folder
+        result = import_session(store, args.file, data_root=data_dir)
     except SessionFileError as exc:
         raise CliError(str(exc)) from exc
     finally:
@@ -466,6 +466,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _origin(text: str) -> str:
+    try:
+        return normalize_origin(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -528,9 +535,10 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument(
             "--allow-origin",
             action="append",
+            type=_origin,
             default=[],
             metavar="ORIGIN",
-            help="allow cross-origin requests from ORIGIN (repeatable)",
+            help="let the pages of ORIGIN (https://host:port) call the API (repeatable)",
         )
         q.add_argument(
             "--log-level",

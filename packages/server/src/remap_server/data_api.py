@@ -30,6 +30,7 @@ from nas_core.events import SessionCreated
 from nas_core.specs import DataSpec
 
 from .api import ClassExamples
+from .errors import ApiError
 
 __all__ = [
     "MIN_SIDE",
@@ -50,12 +51,6 @@ CACHE = "private, max-age=86400, immutable"  # a session's split never changes (
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOUR_TYPE = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> grey, grey+alpha, RGB, RGBA
 _encode = msgspec.json.Encoder().encode
-
-
-def _error(status: int, message: str, path: str | None = None) -> Exception:
-    from .app import ApiError  # app imports this module for its routes: import when raised
-
-    return ApiError(status, message, path)
 
 
 # --- PNG ------------------------------------------------------------------------------
@@ -169,20 +164,22 @@ def _session_data(hub, session: str) -> _Loaded:
     """The session's data set, loaded (once) and checked against its recorded digest."""
     spec = hub.service.state(session).data
     if spec is None:
-        raise _error(404, f"session {session} has no data set yet")
+        raise ApiError(404, f"session {session} has no data set yet")
     root = hub.service.data_root
     try:
         loaded = _DATASETS.get(spec, root)
     except DataError as exc:
         reason = str(exc) if root is None else str(exc).replace(f"{root}/", "")
-        raise _error(422, f"the data set of session {session} cannot be loaded: {reason}") from exc
+        raise ApiError(
+            422, f"the data set of session {session} cannot be loaded: {reason}"
+        ) from exc
     store = str(hub.store.path)
     if not _DATASETS.checked(store, session):
         first = hub.store.read(session, after=0, limit=1)
         event = first[0].event if first else None
         recorded = event.data_digest if isinstance(event, SessionCreated) else ""
         if recorded and recorded != loaded.dataset.digest:
-            raise _error(
+            raise ApiError(
                 409,
                 f"the data set of session {session} is not the one it was created with "
                 f"(its digest differs): its examples cannot be shown",
@@ -199,10 +196,14 @@ def _per_class(request: Request) -> int:
     if text is None:
         return PER_CLASS_DEFAULT
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise _error(400, f"?per_class must be a non-negative integer, not {text!r}", "?per_class")
+        raise ApiError(
+            400, f"?per_class must be a non-negative integer, not {text!r}", "?per_class"
+        )
     value = int(text)
     if value > PER_CLASS_MAX:
-        raise _error(400, f"?per_class must be at most {PER_CLASS_MAX}, not {value}", "?per_class")
+        raise ApiError(
+            400, f"?per_class must be at most {PER_CLASS_MAX}, not {value}", "?per_class"
+        )
     return value
 
 
@@ -226,10 +227,10 @@ async def class_examples(request: Request) -> Response:
 
 def _index(text: str, split: str, n: int) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise _error(404, f"no example {text!r} in {split}: an index is a non-negative integer")
+        raise ApiError(404, f"no example {text!r} in {split}: an index is a non-negative integer")
     index = int(text)
     if index >= n:
-        raise _error(404, f"no example {index} in {split}, which has {n} (0 to {n - 1})")
+        raise ApiError(404, f"no example {index} in {split}, which has {n} (0 to {n - 1})")
     return index
 
 
@@ -239,7 +240,7 @@ async def example_png(request: Request) -> Response:
     session = hub.session_id(request)
     split = request.path_params["split"]
     if split not in SPLITS:
-        raise _error(404, f"no split {split!r}: use train, val or test")
+        raise ApiError(404, f"no split {split!r}: use train, val or test")
     loaded = await run_in_threadpool(_session_data, hub, session)
     images, _ = loaded.split(split)
     index = _index(request.path_params["index"], split, len(images))

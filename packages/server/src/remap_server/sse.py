@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import msgspec
 
 from nas_core.events import Envelope, EventStore, event_kind
+from nas_core.events.store import MAX_SEQ
 
 __all__ = ["RETRY_MS", "encode_events", "event_stream", "parse_resume"]
 
@@ -35,13 +36,17 @@ def encode_events(envelopes: Sequence[Envelope]) -> bytes:
 def parse_resume(last_event_id: str | None, after: str | None) -> int:
     """The seq to resume after: the ``Last-Event-ID`` header wins over ``?after``
     (a reconnecting EventSource keeps its URL but sends the header). ValueError when
-    either is not a non-negative integer."""
+    either is not a seq, 0 to `MAX_SEQ` (a session holds no more events)."""
     for what, text in (("Last-Event-ID", last_event_id), ("after", after)):
         if text is None or text.strip() == "":
             continue
         text = text.strip()
-        if not (text.isascii() and text.isdigit()) or len(text) > 18:
-            raise ValueError(f"{what} must be a non-negative integer (a seq), not {text!r}")
+        if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) > MAX_SEQ:
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise ValueError(
+                f"{what} must be a seq from 0 to {MAX_SEQ:,} (a session holds no more "
+                f"events), not {shown!r}"
+            )
         return int(text)
     return 0
 

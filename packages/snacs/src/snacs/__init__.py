@@ -10,8 +10,24 @@ REMAP and MAST papers)::
 
 Also ``snacs.sheet`` (many models aligned for comparison), ``snacs.legend``,
 ``snacs.from_keras`` / ``snacs.from_torch`` and the ``snacs`` command line tool.
+
+A bad spec raises :class:`SpecError` in snacs' own words with the JSON path
+(``must be at most 1.0 - at `$.layers[2].rate```). The translation of msgspec's
+decoding errors into such words is public, for every program that decodes JSON a
+person wrote: ``snacs.explain_decode_error(exc)`` gives a :class:`DecodeProblem`
+``(reason, path)``; ``snacs.utf8_problem(data)`` and
+``snacs.duplicate_key_problem(data)`` check raw bytes for what msgspec would word
+differently across releases (bad UTF-8) or let pass (an object with a key twice).
 """
 
+from ._decode import decode
+from ._decode_words import (
+    DecodeProblem,
+    duplicate_key_problem,
+    explain_decode_error,
+    first_bad_utf8,
+    utf8_problem,
+)
 from ._errors import SnacsError, SpecError
 from ._examples import examples
 from ._infer import LayerInfo, infer
@@ -31,7 +47,6 @@ from ._spec import (
     Sigmoid,
     Spec,
     Tanh,
-    decode,
     encode,
     to_builtins,
 )
@@ -46,6 +61,7 @@ __all__ = [
     "AvgPool",
     "BatchNorm",
     "Conv",
+    "DecodeProblem",
     "Dense",
     "Dropout",
     "Flatten",
@@ -61,8 +77,11 @@ __all__ = [
     "Tanh",
     "__version__",
     "decode",
+    "duplicate_key_problem",
     "encode",
     "examples",
+    "explain_decode_error",
+    "first_bad_utf8",
     "from_keras",
     "from_torch",
     "infer",
@@ -70,4 +89,5 @@ __all__ = [
     "render",
     "sheet",
     "to_builtins",
+    "utf8_problem",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["SnacsError", "SpecError"]
+from ._decode_words import explain_decode_error
+
+__all__ = ["SnacsError", "SnacsTypeError", "SpecError"]
 
 
 class SnacsError(ValueError):
@@ -15,10 +17,12 @@ class SnacsError(ValueError):
 class SpecError(SnacsError):
     """Raised when a spec (or a Keras / torch model being converted) is invalid.
 
-    ``str(err)`` has msgspec's wording, ``"<reason> - at `<path>`"``, for example
-    ``"Expected `float` <= 1.0 - at `$.layers[2].rate`"``; ``err.path`` is the JSON
-    path of the offending field (``"$.layers[2].rate"``) or ``None`` when the whole
-    document is at fault (malformed JSON), and ``err.reason`` is the text before it.
+    ``str(err)`` reads ``"<reason> - at `<path>`"``, for example
+    ``"must be at most 1.0 - at `$.layers[2].rate`"``; ``err.path`` is the JSON path of
+    the offending field (``"$.layers[2].rate"``; ``"$"`` when the whole document is at
+    fault, e.g. malformed JSON) or ``None`` for a problem that is not in a document
+    (a torch model), and ``err.reason`` is the text before it. The words are snacs'
+    own, never msgspec's (see :func:`snacs.explain_decode_error`).
     """
 
     def __init__(self, reason: str, path: str | None = None) -> None:
@@ -27,17 +31,20 @@ class SpecError(SnacsError):
         super().__init__(f"{reason} - at `{path}`" if path else reason)
 
     @classmethod
-    def from_msgspec(cls, err: Exception, prefix: str = "$") -> SpecError:
-        """Wrap a msgspec error, keeping its exact text and splitting off its path.
+    def from_msgspec(cls, err: BaseException, prefix: str = "$") -> SpecError:
+        """The error for a msgspec decoding error (or a ``UnicodeError`` /
+        ``RecursionError`` raised while decoding), in snacs' words, with its path.
 
         ``prefix`` replaces the leading ``$`` of the path, so that errors found while
         converting a part of a document point into the whole document.
         """
-        text = str(err)
-        reason, sep, rest = text.rpartition(" - at `")
-        if sep and rest.endswith("`"):
-            path = rest[:-1]
-            if prefix != "$" and path.startswith("$"):
-                path = prefix + path[1:]
-            return cls(reason, path)
-        return cls(text, None)
+        return cls(*explain_decode_error(err, prefix))
+
+
+class SnacsTypeError(SpecError, TypeError):
+    """Raised when a spec is neither a Spec, a dict, nor JSON text or bytes."""
+
+    def __init__(self, data: object) -> None:
+        super().__init__(
+            f"a spec must be a snacs.Spec, a dict, or JSON text or bytes, not {type(data).__name__}"
+        )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from ._decode import decode
 from ._errors import SnacsError
-from ._spec import Spec, decode
+from ._spec import Spec
 
 __all__ = ["example_files", "examples"]
 

@@ -9,9 +9,9 @@ import tempfile
 from html import escape
 from pathlib import Path
 
+from ._decode import decode
 from ._examples import example_files
 from ._sheet import legend, sheet
-from ._spec import decode
 from ._svg import render
 
 __all__ = ["gallery", "write_atomic"]

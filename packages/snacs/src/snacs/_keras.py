@@ -36,6 +36,7 @@ from ._spec import (
     Sigmoid,
     Spec,
     Tanh,
+    checked_json,
 )
 
 __all__ = ["from_keras"]
@@ -134,8 +135,9 @@ def from_keras(data: dict[str, Any] | str | bytes, *, name: str | None = None) -
     """
     if isinstance(data, str | bytes | bytearray):
         try:
-            obj = msgspec.json.decode(data)
-        except msgspec.DecodeError as e:
+            raw = data.encode() if isinstance(data, str) else bytes(data)
+            obj = msgspec.json.decode(checked_json(raw))
+        except (msgspec.DecodeError, UnicodeError, RecursionError) as e:
             raise SpecError.from_msgspec(e) from None
     else:
         obj = data
@@ -152,7 +154,7 @@ def from_keras(data: dict[str, Any] | str | bytes, *, name: str | None = None) -
     elif isinstance(config, dict) and isinstance(config.get("layers"), list):
         layer_list, lpath, model_name = config["layers"], "$.config.layers", config.get("name")
     else:
-        raise SpecError("Expected `config` with a `layers` array", "$.config")
+        raise SpecError("must be an object with a `layers` array", "$.config")
 
     batch_shape, spath = _input_shape(obj, config, layer_list)
     if batch_shape is None:
@@ -232,7 +234,7 @@ def from_keras(data: dict[str, Any] | str | bytes, *, name: str | None = None) -
         elif cn == "Dropout":
             rate = cfg.get("rate")
             if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:
-                raise SpecError(f"Expected `rate` between 0 and 1, got {rate!r}", f"{cpath}.rate")
+                raise SpecError(f"must be between 0 and 1, not {rate!r}", f"{cpath}.rate")
             layers.append(Dropout(rate=float(rate)))
         elif cn == "Activation":
             a = _activation_name(cfg.get("activation"))

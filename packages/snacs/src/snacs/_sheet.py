@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ._decode import decode
 from ._errors import SnacsError, SpecError
 from ._infer import infer
 from ._spec import (
@@ -21,7 +22,6 @@ from ._spec import (
     Sigmoid,
     Spec,
     Tanh,
-    decode,
 )
 from ._style import FONT, STYLES, esc, fmt_count, fmt_int, num
 from ._svg import DEFAULT_HEIGHT, SIZE_RANGE, Chip, block_height, check_options, chip

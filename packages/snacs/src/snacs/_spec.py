@@ -1,4 +1,5 @@
-"""The architecture JSON of REMAP as msgspec structs, and its decoding.
+"""The architecture JSON of REMAP as msgspec structs (decoded by `snacs._decode`, the
+front door; encoded back by `encode` / `to_builtins` here).
 
 A spec is the same JSON object that REMAP trains (see DESIGN.md)::
 
@@ -26,11 +27,12 @@ Anything REMAP exports is therefore a valid spec, unchanged.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 from msgspec import Meta, Struct
 
+from ._decode_words import duplicate_key_problem, utf8_problem
 from ._errors import SpecError
 
 __all__ = [
@@ -49,7 +51,7 @@ __all__ = [
     "Sigmoid",
     "Spec",
     "Tanh",
-    "decode",
+    "checked_json",
     "encode",
     "to_builtins",
 ]
@@ -150,20 +152,7 @@ KnownLayer = (
     Conv | MaxPool | AvgPool | Dense | Dropout | BatchNorm | ReLU | Tanh | Sigmoid | Flatten
 )
 Layer_ = KnownLayer | Generic
-KNOWN_TYPES: frozenset[str] = frozenset(
-    {
-        "conv",
-        "maxpool",
-        "avgpool",
-        "dense",
-        "dropout",
-        "batchnorm",
-        "relu",
-        "tanh",
-        "sigmoid",
-        "flatten",
-    }
-)
+KNOWN_TYPES: frozenset[str] = frozenset(cls.__struct_config__.tag for cls in get_args(KnownLayer))
 
 
 class Spec(Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -177,146 +166,13 @@ class Spec(Struct, frozen=True, kw_only=True, omit_defaults=True):
     accuracy: Annotated[float, Meta(ge=0.0)] | None = None
 
 
-# Decoding targets. The fast one knows only the real layer types, so a document with an
-# unknown type fails it and takes the slow path, which wraps unknown layers first.
-class _KnownSpec(Struct, frozen=True, kw_only=True):
-    name: str = ""
-    description: str = ""
-    input: Input
-    layers: tuple[KnownLayer, ...]
-    skips: tuple[tuple[Index, Index], ...] = ()
-    accuracy: Annotated[float, Meta(ge=0.0)] | None = None
-
-
-_FAST_DECODER = msgspec.json.Decoder(_KnownSpec)
-_ANY_DECODER = msgspec.json.Decoder()
-
-
-def _promote(k: _KnownSpec | Spec) -> Spec:
-    return Spec(
-        name=k.name,
-        description=k.description,
-        input=k.input,
-        layers=k.layers,
-        skips=k.skips,
-        accuracy=k.accuracy,
-    )
-
-
-def _wrap_unknown(obj: Any) -> Any:
-    """Rewrite layers of unknown type as ``{"type": "generic", "kind": …, "fields": …}``.
-
-    List positions do not change, so msgspec's error paths still point at the user's
-    own document.
-    """
-    if not isinstance(obj, dict):
-        return obj
-    layers = obj.get("layers")
-    if not isinstance(layers, list):
-        return obj
-    new_layers = []
-    changed = False
-    for layer in layers:
-        if isinstance(layer, dict):
-            t = layer.get("type")
-            if isinstance(t, str) and t not in KNOWN_TYPES:
-                fields = {k: v for k, v in layer.items() if k != "type"}
-                layer = {"type": "generic", "kind": t, "fields": fields}
-                changed = True
-        new_layers.append(layer)
-    if not changed:
-        return obj
-    out = dict(obj)
-    out["layers"] = new_layers
-    return out
-
-
-def _looks_like_keras(obj: Any) -> bool:
-    return isinstance(obj, dict) and "class_name" in obj and "config" in obj and "layers" not in obj
-
-
-def _check_skips(spec: Spec) -> Spec:
-    n = len(spec.layers)
-    for j, (u, v) in enumerate(spec.skips):
-        if not u < v < n:
-            raise SpecError(
-                f"skip [{u}, {v}] must go forward from one layer to a later one "
-                f"(indices 0..{n - 1})",
-                f"$.skips[{j}]",
-            )
-    return spec
-
-
-_SPEC_DECODER = msgspec.json.Decoder(Spec)
-
-
-def _decode_wrapped(obj: Any) -> Spec:
-    # Through JSON rather than msgspec.convert: the error wording is then the same
-    # whatever form the spec came in.
-    try:
-        data = msgspec.json.encode(_wrap_unknown(obj))
-    except (TypeError, msgspec.EncodeError) as e:
-        raise SpecError(f"Not JSON data: {e}") from None
-    try:
-        return _check_skips(_SPEC_DECODER.decode(data))
-    except msgspec.ValidationError as e:
-        raise SpecError.from_msgspec(e) from None
-
-
-def _from_builtins(obj: Any) -> Spec:
-    if _looks_like_keras(obj):
-        from ._keras import from_keras
-
-        return from_keras(obj)
-    return _decode_wrapped(obj)
-
-
-def decode(data: Spec | dict[str, Any] | str | bytes | bytearray | memoryview) -> Spec:
-    """Return the :class:`Spec` for a dict, JSON text or bytes (or a Spec, unchanged).
-
-    A Keras ``model.to_json()`` document is recognised and converted (see
-    :func:`snacs.from_keras`). Raises :class:`SpecError` with msgspec's message and the
-    JSON path of the offending field, e.g. ``Expected `float` <= 1.0 - at
-    `$.layers[2].rate```.
-    """
-    if isinstance(data, Spec):
-        return _check_skips(data)
-    if not isinstance(data, dict | str | bytes | bytearray | memoryview):
-        raise SnacsTypeError(data)
-    try:
-        return _decode(data)
-    except UnicodeDecodeError as e:  # msgspec's, for bad UTF-8 inside a JSON string
-        raise SpecError(f"not UTF-8 text ({e.reason})", "$") from None
-    except RecursionError:  # JSON nested deeper than the interpreter's stack
-        raise SpecError("JSON nested too deeply to read", "$") from None
-
-
-def _decode(data: dict[str, Any] | str | bytes | bytearray | memoryview) -> Spec:
-    if isinstance(data, dict):
-        return _from_builtins(data)
-    if isinstance(data, str):
-        data = data.encode()
-    try:
-        return _check_skips(_promote(_FAST_DECODER.decode(data)))
-    except msgspec.ValidationError as e:
-        first = e  # unknown layer types, Keras JSON, or a real error
-    except msgspec.DecodeError as e:
-        raise SpecError.from_msgspec(e) from None
-    obj = _ANY_DECODER.decode(data)
-    if _looks_like_keras(obj):
-        return _from_builtins(obj)
-    if _wrap_unknown(obj) is obj:  # nothing unknown: the first error is the real one
-        raise SpecError.from_msgspec(first) from None
-    return _decode_wrapped(obj)
-
-
-class SnacsTypeError(SpecError, TypeError):
-    """Raised when a spec is neither a Spec, a dict, nor JSON text or bytes."""
-
-    def __init__(self, data: object) -> None:
-        super().__init__(
-            f"a spec must be a snacs.Spec, a dict, or JSON text or bytes, not {type(data).__name__}"
-        )
+def checked_json(raw: bytes) -> bytes:
+    """`raw`, once it is known to be UTF-8 with no object holding a key twice; else the
+    `SpecError` saying where. (Malformed JSON is left to the decoder to name.)"""
+    problem = utf8_problem(raw) or duplicate_key_problem(raw)
+    if problem is not None:
+        raise SpecError(*problem)
+    return raw
 
 
 def to_builtins(spec: Spec) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from typing import Any
 
 import msgspec
 
+from ._decode import decode
 from ._errors import SnacsError
 from ._fold import Plate, fold
 from ._infer import LayerInfo, infer, total_params
@@ -44,7 +45,6 @@ from ._spec import (
     Generic,
     MaxPool,
     Spec,
-    decode,
 )
 from ._style import FONT, GLYPHS, css_class, esc, fmt_int, num, style_for
 

@@ -8,9 +8,9 @@
     snacs gallery -o DIR
 
 ``-`` reads standard input (``render``) or writes standard output (``-o -``, the
-default). A bad spec exits with status 1 and msgspec's message with the path of the
+default). A bad spec exits with status 1 and the reason with the path of the
 offending field on standard error, e.g.
-``snacs: error: model.json: Expected `float` <= 1.0 - at `$.layers[2].rate```, and
+``snacs: error: model.json: must be at most 1.0 - at `$.layers[2].rate```, and
 writes no output file (files are written atomically).
 """
 
@@ -21,11 +21,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._decode import decode
 from ._errors import SnacsError
 from ._gallery import gallery, write_atomic
 from ._infer import infer
 from ._sheet import legend, sheet
-from ._spec import Spec, decode
+from ._spec import Spec
 from ._svg import DEFAULT_HEIGHT, LAYOUTS, render
 
 __all__ = ["main"]
@@ -41,7 +42,7 @@ def _read(source: str) -> bytes:
     try:
         return Path(source).read_bytes()
     except OSError as e:
-        raise _Fail(f"{source}: cannot read: {e.strerror or e}") from None
+        raise _Fail(f"{source}: cannot read: {e.strerror or 'the system refused'}") from None
 
 
 def _load(source: str) -> Spec:
@@ -72,7 +73,7 @@ def _emit(output: str, text: str) -> None:
     try:
         write_atomic(Path(output), text + "\n")
     except OSError as e:
-        raise _Fail(f"{output}: cannot write: {e.strerror or e}") from None
+        raise _Fail(f"{output}: cannot write: {e.strerror or 'the system refused'}") from None
 
 
 def _size(text: str) -> float:
@@ -186,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 index = gallery(args.output)
             except OSError as e:
-                raise _Fail(f"{args.output}: {e.strerror or e}") from None
+                raise _Fail(f"{args.output}: {e.strerror or 'the system refused'}") from None
             print(index.resolve())
     except _Fail as e:
         print(f"snacs: error: {e}", file=sys.stderr)

@@ -6,7 +6,9 @@
 // component works on any page that can reach the server (CORS: `--allow-origin`).
 
 import { emptyState, foldInto, foldUpTo } from "./fold.js";
+import { DEFAULT_METRIC, METRIC_KEYS } from "./metrics.js";
 import { openStream } from "./sse.js";
+import { readView, writeView } from "./view-state.js";
 
 /** A 4xx/5xx answer of the server: `message` is its error, `path` names the field. */
 export class RemapError extends Error {
@@ -54,6 +56,28 @@ function firstAfter(envelopes, seq) {
   return lo;
 }
 
+/** The page's view state as its URL has it (a reload shows the same view). `projection`
+ * and `cls` are the page's own once set (null / undefined: follow the session's
+ * recorded view); `base` is the model Generate makes children of. */
+function initialView() {
+  const metric = readView("metric");
+  const cls = readView("class");
+  return {
+    selected: readView("selected"),
+    base: readView("base"),
+    compare: (readView("compare") ?? "").split(",").filter(Boolean).slice(0, 2),
+    hover: null,
+    metric: METRIC_KEYS.includes(metric) ? metric : DEFAULT_METRIC,
+    projection: readView("projection"),
+    cls: cls === null ? undefined : cls === "none" ? null : Number(cls),
+  };
+}
+
+/** What a failed fetch (no answer at all) means, in REMAP's words. */
+export function unreachable(root) {
+  return new RemapError(0, { error: `the REMAP server at ${root} does not answer; is it running?` });
+}
+
 export class Session extends EventTarget {
   constructor(src) {
     super();
@@ -69,7 +93,7 @@ export class Session extends EventTarget {
     this.cursor = null; // null: live; a seq: the timeline shows the session as it was then
     this.connected = false;
     this.error = null;
-    this.ui = { selected: null, compare: [], hover: null };
+    this.ui = initialView();
     this._pending = [];
     this._scheduled = false;
     this._atCursor = null;
@@ -132,7 +156,7 @@ export class Session extends EventTarget {
   }
 
   async request(url, body, headers = {}) {
-    const response = await fetch(url, {
+    const response = await this.fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
       body: JSON.stringify(body),
@@ -148,12 +172,21 @@ export class Session extends EventTarget {
     return parsed;
   }
 
+  /** fetch(), with "no answer" said in REMAP's words (not the browser's "Failed to fetch"). */
+  async fetch(url, init) {
+    try {
+      return await fetch(url, init);
+    } catch {
+      throw unreachable(this.root);
+    }
+  }
+
   /** Render an architecture (REMAP or Keras JSON) with the server's SNAC renderer:
    * resolves to the SVG text, rejects with a RemapError naming the path. */
   async render(spec, options = {}) {
     const u = new URL(this.url("/api/snacs/render"));
     for (const [k, v] of Object.entries(options)) u.searchParams.set(k, String(v));
-    const response = await fetch(u, {
+    const response = await this.fetch(u, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: typeof spec === "string" ? spec : JSON.stringify(spec),
@@ -181,17 +214,64 @@ export class Session extends EventTarget {
     this._changed("cursor");
   }
 
-  /** The model the inspector shows (and the generators start from). */
-  select(model) {
-    if (this.ui.selected === model) return;
+  /** The model the inspector shows; with `rebase` (the default) Generate makes
+   * children of it too. The children table selects without re-basing. */
+  select(model, { rebase = true } = {}) {
+    const base = rebase ? model : (this.ui.base ?? this.ui.selected); // pinned where it was
+    if (this.ui.selected === model && this.ui.base === base) return;
     this.ui.selected = model;
+    this.ui.base = base;
+    writeView("selected", model);
+    writeView("base", base);
+    this._changed("selection");
+  }
+
+  /** The model Generate makes children of (the selection stays). */
+  setBase(model) {
+    if (this.ui.base === model) return;
+    this.ui.base = model;
+    writeView("base", model);
     this._changed("selection");
   }
 
   /** Two drawer models the inspector compares side by side (an empty array: none). */
   setCompare(models) {
     this.ui.compare = models.slice(0, 2);
+    writeView("compare", this.ui.compare.join(","));
     this._changed("selection");
+  }
+
+  /** Which accuracy the overview plots and the header's "best" is (core/metrics.js). */
+  setMetric(metric) {
+    if (!METRIC_KEYS.includes(metric) || metric === this.ui.metric) return;
+    this.ui.metric = metric;
+    writeView("metric", metric === DEFAULT_METRIC ? null : metric);
+    this._changed("selection");
+  }
+
+  /** This page's projection and class (the session still records "view changed" for the
+   * replay; a page's own choice wins over what another page recorded). */
+  setView({ projection, cls }) {
+    if (projection !== undefined) {
+      this.ui.projection = projection;
+      writeView("projection", projection);
+    }
+    if (cls !== undefined) {
+      this.ui.cls = cls;
+      writeView("class", cls === null ? "none" : cls);
+    }
+    this._changed("selection");
+  }
+
+  /** The view `state` is shown in: in a replay the recorded one (that is what the
+   * replay shows), live this page's own where it chose one, else the recorded one. */
+  viewOf(state = this.state) {
+    const recorded = state.view;
+    if (this.cursor !== null) return recorded;
+    return {
+      projection: this.ui.projection ?? recorded.projection,
+      selected_class: this.ui.cls === undefined ? (recorded.selected_class ?? null) : this.ui.cls,
+    };
   }
 
   setHover(model) {

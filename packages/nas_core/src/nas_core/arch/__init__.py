@@ -19,55 +19,23 @@ from .diff import (
     layer_fields,
 )
 from .graph import VOCABULARIES, graph_labels, to_layer_graph
-from .layers import (
-    ACTIVATION_TYPES,
-    LAYER_TYPES,
-    Architecture,
-    AvgPool,
-    BatchNorm,
-    Conv,
-    Dense,
-    Dropout,
-    Flatten,
-    Input,
-    Layer,
-    Limits,
-    MaxPool,
-    ReLU,
-    Sigmoid,
-    Tanh,
-)
+from .layers import *  # noqa: F403  (the layer structs: listed once, in layers.__all__)
+from .layers import __all__ as _layer_names
 from .schema import architecture_schema
 from .shapes import LayerInfo, count_flops, count_params, infer, layer_type
 from .validate import decode_architecture, validate
 
 __all__ = [
-    "ACTIVATION_TYPES",
     "FIELD_NAMES",
     "LAYER_NAMES",
-    "LAYER_TYPES",
     "VOCABULARIES",
-    "Architecture",
     "ArchitectureError",
-    "AvgPool",
-    "BatchNorm",
     "Change",
-    "Conv",
-    "Dense",
-    "Dropout",
-    "Flatten",
-    "Input",
-    "Layer",
     "LayerInfo",
-    "Limits",
-    "MaxPool",
     "Prepend",
-    "ReLU",
     "Remove",
     "Reparameterize",
     "Replace",
-    "Sigmoid",
-    "Tanh",
     "apply_changes",
     "arch_hash",
     "architecture_schema",
@@ -84,4 +52,5 @@ __all__ = [
     "layer_type",
     "to_layer_graph",
     "validate",
+    *_layer_names,
 ]

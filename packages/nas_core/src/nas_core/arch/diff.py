@@ -13,7 +13,8 @@ Layer names and parameter names are Keras' (as in the paper): ``Conv2D``,
 ``MaxPool``, ``AvgPool``, ``Dense`` …; ``filters``, ``kernel_size``, ``pool_size``,
 ``units``, ``rate``. An activation swapped for another at the same place is the
 reparameterisation ``activation at 3 from relu to tanh``, as in the original REMAP,
-where the activation was a parameter of one "Activation" layer.
+where the activation was a parameter of one "Activation" layer. Each layer type's
+names are its ``keras_name`` and ``keras_fields`` (`nas_core.arch.layers`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import msgspec
 
 from nas_core.errors import ArchitectureError
 
-from .layers import ACTIVATION_TYPES, Architecture, Layer
+from .layers import ACTIVATION_TYPES, LAYER_TYPES, Architecture, Layer
 from .shapes import layer_type
 
 __all__ = [
@@ -46,28 +47,11 @@ __all__ = [
 Index = Annotated[int, msgspec.Meta(ge=0)]
 Value = int | float | str
 
-LAYER_NAMES: dict[str, str] = {
-    "conv": "Conv2D",
-    "maxpool": "MaxPool",
-    "avgpool": "AvgPool",
-    "dense": "Dense",
-    "dropout": "Dropout",
-    "batchnorm": "BatchNorm",
-    "relu": "ReLU",
-    "tanh": "Tanh",
-    "sigmoid": "Sigmoid",
-    "flatten": "Flatten",
-}
+LAYER_NAMES: dict[str, str] = {tag: cls.keras_name for tag, cls in LAYER_TYPES.items()}
 """Display name of each layer type in descriptions (Keras' names, as in the paper)."""
 
 FIELD_NAMES: dict[str, str] = {
-    "filters": "filters",
-    "kernel": "kernel_size",
-    "stride": "strides",
-    "pool": "pool_size",
-    "units": "units",
-    "rate": "rate",
-    "activation": "activation",
+    field: name for cls in LAYER_TYPES.values() for field, name in cls.keras_fields
 }
 """Display name of each parameter in descriptions (Keras' names, as in the paper)."""
 

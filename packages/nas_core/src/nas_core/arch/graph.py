@@ -1,6 +1,6 @@
 """Architectures as `distances.LayerGraph`, for OTMANN.
 
-Two vocabularies, one table:
+Two vocabularies:
 
 - ``"nasbot"`` — NASBOT's CNN vocabulary (Kandasamy et al. 2018): ``ip``,
   ``conv3/5/7``, ``max-pool``, ``avg-pool``, ``fc``, ``softmax``, ``op``. Activations,
@@ -10,16 +10,15 @@ Two vocabularies, one table:
   dropout and batch norm are nodes, and pools carry their size (``max-pool2``).
 
 Units are a conv's filters and a hidden dense's units, ``None`` for every other node.
-The graph is a chain ``ip → layers → op``.
+The graph is a chain ``ip → layers → op``. Each layer type's labels and units are its
+``graph_label`` and ``graph_units`` (`nas_core.arch.layers`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from .layers import Architecture, Dense
-from .shapes import layer_type
 
 if TYPE_CHECKING:
     from distances import LayerGraph
@@ -27,50 +26,28 @@ if TYPE_CHECKING:
 __all__ = ["VOCABULARIES", "graph_labels", "to_layer_graph"]
 
 Vocabulary = Literal["nasbot", "remap"]
-VOCABULARIES: tuple[str, ...] = ("nasbot", "remap")
-
-_Label = str | Callable[[object], str] | None
-
-# layer type -> (NASBOT label, REMAP label); a callable reads the layer; None: no node.
-_LABELS: dict[str, tuple[_Label, _Label]] = {
-    "conv": (lambda layer: f"conv{layer.kernel}", lambda layer: f"conv{layer.kernel}"),
-    "maxpool": ("max-pool", lambda layer: f"max-pool{layer.pool}"),
-    "avgpool": ("avg-pool", lambda layer: f"avg-pool{layer.pool}"),
-    "dense": ("fc", "fc"),
-    "dropout": (None, "dropout"),
-    "batchnorm": (None, "batchnorm"),
-    "relu": (None, "relu"),
-    "tanh": (None, "tanh"),
-    "sigmoid": (None, "sigmoid"),
-    "flatten": (None, None),
-}
-_UNITS: dict[str, str] = {"conv": "filters", "dense": "units"}
+VOCABULARIES: tuple[str, ...] = get_args(Vocabulary)
 
 
 def graph_labels(
     arch: Architecture, vocabulary: Vocabulary = "nasbot"
 ) -> tuple[list[str], list[int | None]]:
     """The node labels and units of `arch`'s graph, ``ip`` first and ``op`` last."""
-    try:
-        column = VOCABULARIES.index(vocabulary)
-    except ValueError:
-        raise ValueError(
-            f"unknown vocabulary {vocabulary!r}: use one of {', '.join(VOCABULARIES)}"
-        ) from None
+    if vocabulary not in VOCABULARIES:
+        raise ValueError(f"unknown vocabulary {vocabulary!r}: use one of {', '.join(VOCABULARIES)}")
     labels: list[str] = ["ip"]
     units: list[int | None] = [None]
     last = len(arch.layers) - 1
     for i, layer in enumerate(arch.layers):
-        kind = layer_type(layer)
         if i == last and isinstance(layer, Dense):
             labels.append("softmax")
             units.append(None)
             continue
-        label = _LABELS[kind][column]
+        label = layer.graph_label(vocabulary)
         if label is None:
             continue
-        labels.append(label if isinstance(label, str) else label(layer))
-        units.append(getattr(layer, _UNITS[kind]) if kind in _UNITS else None)
+        labels.append(label)
+        units.append(layer.graph_units())
     labels.append("op")
     units.append(None)
     return labels, units

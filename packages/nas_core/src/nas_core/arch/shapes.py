@@ -1,41 +1,26 @@
 """Shape inference, parameter counts and FLOPs of an architecture.
 
+Each layer type's rules are its class in `nas_core.arch.layers` (with the table of
+its FLOPs); here they are chained over the layers.
+
 Parameters are counted as torch counts them for the module the training issue builds
 (see `nas_core.arch.layers`): ``sum(p.numel() for p in module.parameters())``;
 batch-norm running statistics are buffers, not parameters.
 
 FLOPs are per example for one forward pass in inference mode, with **a multiply-add
 counted as 2 FLOPs** (so FLOPs = 2 × MACs for conv and dense; the bias add is the last
-add of each output's dot product, so it is included):
-
-====================  ====================================================
-conv                  2 · C_in · k² · C_out · H_out · W_out
-dense                 2 · in_features · units
-maxpool / avgpool     pool² per output element
-relu / tanh / sigmoid 1 per element
-batchnorm             2 per element (scale and shift)
-dropout / flatten     0 (identity at inference)
-====================  ====================================================
+add of each output's dot product, so it is included).
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 import msgspec
 
 from nas_core.errors import ArchitectureError
 
-from .layers import (
-    ACTIVATION_TYPES,
-    LAYER_TYPES,
-    Architecture,
-    AvgPool,
-    BatchNorm,
-    Conv,
-    Dense,
-    Dropout,
-    Flatten,
-    MaxPool,
-)
+from .layers import LAYER_TYPES, Architecture, Layer
 
 __all__ = ["LayerInfo", "count_flops", "count_params", "infer", "layer_type", "step"]
 
@@ -56,39 +41,7 @@ def layer_type(layer: object) -> str:
     return type(layer).__struct_config__.tag  # type: ignore[attr-defined]
 
 
-def _size(shape: tuple[int, ...]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
-def _fmt(shape: tuple[int, ...]) -> str:
-    return "×".join(str(d) for d in shape)
-
-
-def _check_fields(i: int, layer: object) -> None:
-    """Constraints msgspec enforces on decode but not on direct construction."""
-    if type(layer) not in LAYER_TYPES.values():
-        raise ArchitectureError(i, f"not a layer: {layer!r}")
-    if isinstance(layer, Conv):
-        if layer.kernel not in (3, 5, 7):
-            raise ArchitectureError(i, f"conv kernel must be 3, 5 or 7, not {layer.kernel!r}")
-        _positive(i, "conv", "filters", layer.filters)
-        _positive(i, "conv", "stride", layer.stride)
-    elif isinstance(layer, MaxPool | AvgPool):
-        _positive(i, layer_type(layer), "pool", layer.pool)
-    elif isinstance(layer, Dense):
-        _positive(i, "dense", "units", layer.units)
-    elif isinstance(layer, Dropout) and not (
-        isinstance(layer.rate, int | float) and 0.0 < layer.rate < 1.0
-    ):
-        raise ArchitectureError(i, f"dropout rate must be in (0, 1), not {layer.rate!r}")
-
-
-def _positive(i: int, kind: str, field: str, value: object) -> None:
-    if type(value) is not int or value < 1:
-        raise ArchitectureError(i, f"{kind} {field} must be a positive integer, not {value!r}")
+_TYPES = frozenset(LAYER_TYPES.values())
 
 
 def step(
@@ -98,49 +51,14 @@ def step(
     layer that made the data flat, or ``None``) to ``(out_shape, flat_by, params,
     flops)``. Raises `ArchitectureError` naming layer `i` where the shape is undefined.
     """
-    _check_fields(i, layer)
-    kind = layer_type(layer)
-    params = flops = 0
-    if isinstance(layer, Conv | MaxPool | AvgPool):
-        if flat_by is not None:
-            raise ArchitectureError(i, f"{kind} after {flat_by}")
-        c, h, w = shape
-        if isinstance(layer, Conv):
-            k, s = layer.kernel, layer.stride
-            pad = k // 2
-            shape = (layer.filters, (h + 2 * pad - k) // s + 1, (w + 2 * pad - k) // s + 1)
-            params = layer.filters * c * k * k + layer.filters
-            flops = 2 * c * k * k * _size(shape)
-        else:
-            p = layer.pool
-            if p > h or p > w:
-                raise ArchitectureError(
-                    i, f"{kind} of {p} on a {h}×{w} input: the spatial size would fall below 1×1"
-                )
-            shape = (c, h // p, w // p)
-            flops = p * p * _size(shape)
-    elif isinstance(layer, Dense):
-        if flat_by is None:
-            raise ArchitectureError(
-                i, f"dense needs a flatten before it (its input is {_fmt(shape)})"
-            )
-        (n,) = shape
-        shape = (layer.units,)
-        params = n * layer.units + layer.units
-        flops = 2 * n * layer.units
-        flat_by = "dense"
-    elif isinstance(layer, Flatten):
-        if flat_by is not None:
-            raise ArchitectureError(i, f"flatten after {flat_by}: the input is already flat")
-        shape = (_size(shape),)
-        flat_by = "flatten"
-    elif isinstance(layer, BatchNorm):
-        params = 2 * shape[0]
-        flops = 2 * _size(shape)
-    elif type(layer) in ACTIVATION_TYPES.values():
-        flops = _size(shape)
-    # dropout: shape unchanged, no parameters, no FLOPs at inference
-    return shape, flat_by, params, flops
+    if type(layer) not in _TYPES:
+        raise ArchitectureError(i, f"not a layer: {layer!r}")
+    rules = cast(Layer, layer)  # its class holds its rules
+    rules.check(i, shape, flat_by)
+    out = rules.out_shape(shape)
+    if rules.makes_flat:
+        flat_by = layer_type(layer)
+    return out, flat_by, rules.params(shape), rules.flops(shape, out)
 
 
 def infer(arch: Architecture) -> list[LayerInfo]:

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from nas_core.errors import ArchitectureError
+from snacs import DecodeProblem, duplicate_key_problem, explain_decode_error, utf8_problem
 
 from .layers import Architecture, Dense, Limits
 from .shapes import LayerInfo, infer, layer_type
@@ -15,8 +16,7 @@ from .shapes import LayerInfo, infer, layer_type
 __all__ = ["decode_architecture", "validate"]
 
 _DECODER = msgspec.json.Decoder(Architecture)
-_LAYER_PATH = re.compile(r"`\$\.layers\[(\d+)\]")
-_PATH = re.compile(r" - at `(\$[^`]*)`$")
+_LAYER_PATH = re.compile(r"^\$\.layers\[(\d+)\]")
 
 
 def validate(arch: Architecture, limits: Limits | None = None) -> list[LayerInfo]:
@@ -72,25 +72,33 @@ def decode_architecture(data: bytes | str | dict[str, Any] | Architecture) -> Ar
     """Decode an architecture from JSON (bytes or str) or a dict of builtins.
 
     Only the JSON structure and field constraints are checked here (use `validate` for
-    the model rules). Raises `ArchitectureError` whose ``path`` is msgspec's JSON path
-    (``$.layers[2].rate``), whose ``index`` is the layer's when the path is inside one,
-    and whose message is msgspec's, e.g. ``"Expected `float` < 1.0 - at
-    `$.layers[2].rate`"``.
+    the model rules). Raises `ArchitectureError` whose ``path`` is the JSON path
+    (``$.layers[2].rate``; ``$`` for the document as a whole), whose ``index`` is the
+    layer's when the path is inside one, and whose message is REMAP's reason and the
+    path, e.g. ``"must be less than 1.0 - at `$.layers[2].rate`"`` (see
+    `snacs.explain_decode_error`). JSON that is not UTF-8, or that has an object with
+    a key twice (``"`rate` appears twice - at `$.layers[2]`"``), is refused too.
     """
     if isinstance(data, Architecture):
         return data
     try:
         if isinstance(data, bytes | bytearray | memoryview | str):
-            return _DECODER.decode(data)
+            raw = data.encode() if isinstance(data, str) else bytes(data)
+            problem = utf8_problem(raw)
+            if problem is not None:
+                raise _decode_failure(problem)
+            arch = _DECODER.decode(raw)
+            problem = duplicate_key_problem(raw)
+            if problem is not None:
+                raise _decode_failure(problem)
+            return arch
         return msgspec.convert(data, Architecture)
-    except msgspec.ValidationError as exc:
-        message = str(exc)
-        path = _PATH.search(message)
-        layer = _LAYER_PATH.search(message)
-        raise ArchitectureError(
-            int(layer.group(1)) if layer else None,
-            message,
-            path=path.group(1) if path else "$",
-        ) from exc
-    except msgspec.DecodeError as exc:
-        raise ArchitectureError(None, f"not valid JSON: {exc}", path="$") from exc
+    except (msgspec.DecodeError, UnicodeError, RecursionError) as exc:
+        raise _decode_failure(explain_decode_error(exc)) from exc
+
+
+def _decode_failure(problem: DecodeProblem) -> ArchitectureError:
+    layer = _LAYER_PATH.match(problem.path)
+    return ArchitectureError(
+        int(layer.group(1)) if layer else None, str(problem), path=problem.path
+    )

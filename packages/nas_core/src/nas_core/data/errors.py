@@ -8,8 +8,8 @@ __all__ = ["DataError"]
 
 
 class DataError(NasCoreError):
-    """A data set cannot be loaded: a missing or unreadable file, a missing key, arrays
-    of the wrong shape or type, mismatched lengths, labels out of range.
+    """Raised when a data set cannot be loaded: a missing or unreadable file, a missing
+    key, arrays of the wrong shape or type, mismatched lengths, labels out of range.
 
     ``path`` is the file or folder at fault (``None`` when the problem is the request
     itself); ``str(error)`` names it and says what is wrong.

@@ -1,5 +1,6 @@
-"""The event log: events and their envelope, the SQLite store, the fold into a session's
-state, the commands and their handler, and session files (``*.remap.jsonl``).
+"""The event log: events and their envelope, the store (its interface `EventLog`, the
+SQLite adapter `EventStore` and the in-memory one), the fold into a session's state,
+the commands and their handler, and session files (``*.remap.jsonl``).
 
 Everything a model builder or the system does is an event appended to a session's log;
 every view is `fold` of that log; a session is one file anyone can replay.
@@ -19,6 +20,7 @@ from .commands import (
     Handcraft,
     Reorder,
     Sample,
+    StopTraining,
     Vary,
     command_schema,
     convert_command,
@@ -31,9 +33,14 @@ from .errors import (
     CommandError,
     ConcurrencyError,
     EventDecodeError,
+    SessionExists,
     SessionFileError,
     StoreError,
+    StoreUnwritable,
+    UnknownSession,
+    UnsafeSessionFile,
 )
+from .event_log import EventLog
 from .fold import (
     STATUSES,
     DistanceRow,
@@ -87,7 +94,8 @@ from .session_file import (
     import_session,
     read_session_file,
 )
-from .store import EventStore, SessionInfo, StoredRow, utc_now
+from .store import EventStore, SessionInfo, SqliteEventStore, StoredRow, utc_now
+from .store_memory import MemoryEventStore
 from .upcast import decode_event, register_upcaster
 
 __all__ = [
@@ -116,12 +124,14 @@ __all__ = [
     "Estimator",
     "Event",
     "EventDecodeError",
+    "EventLog",
     "EventStore",
     "Handcraft",
     "Handcrafted",
     "ImportResult",
     "LayoutInfo",
     "LayoutRecomputed",
+    "MemoryEventStore",
     "ModelCreated",
     "ModelEmbedded",
     "ModelState",
@@ -133,20 +143,26 @@ __all__ = [
     "Sample",
     "Sampled",
     "SessionCreated",
+    "SessionExists",
     "SessionFile",
     "SessionFileError",
     "SessionHeader",
     "SessionInfo",
     "SessionState",
     "Split",
+    "SqliteEventStore",
     "Status",
+    "StopTraining",
     "StoreError",
+    "StoreUnwritable",
     "StoredRow",
     "TrainingCancelled",
     "TrainingFailed",
     "TrainingFinished",
     "TrainingQueued",
     "TrainingStarted",
+    "UnknownSession",
+    "UnsafeSessionFile",
     "Variation",
     "Vary",
     "View",

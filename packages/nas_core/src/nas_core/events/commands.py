@@ -4,7 +4,8 @@ into the events to append.
 A command is a msgspec struct in one union tagged on ``"type"`` (the server decodes a
 POST body straight into it: `decode_command`; its JSON Schema is `command_schema`).
 `decide(state, command)` validates the command against the session's current state
-and returns the events, or raises `CommandError` with a JSON path into the command
+and returns the events (and the effects for the caller: `StopTraining` for a cancel of a
+model a worker has), or raises `CommandError` with a JSON path into the command
 (``$.edits[1].index``) — then nothing is appended. It does no I/O (except loading a
 bundled search space by name on "create session" when the caller passes none) and
 draws no randomness of its own: a seed the command leaves out is derived from the
@@ -25,9 +26,8 @@ id (`derive_seed`).
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Collection
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 
@@ -51,8 +51,9 @@ from nas_core.generators import (
     vary,
 )
 from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
+from snacs import duplicate_key_problem, explain_decode_error, utf8_problem
 
-from .errors import CommandError
+from .errors import CommandError, SessionExists
 from .fold import ModelState, SessionState
 from .kinds import (
     Ablation,
@@ -87,6 +88,7 @@ __all__ = [
     "Handcraft",
     "Reorder",
     "Sample",
+    "StopTraining",
     "Vary",
     "command_schema",
     "convert_command",
@@ -208,13 +210,22 @@ Command = (
 )
 
 
+class StopTraining(msgspec.Struct, frozen=True, gc=False):
+    """An effect: ask the worker that has `model` to stop it (its cancel flag); the
+    worker records "training cancelled" when it stops."""
+
+    model: str
+
+
 class Decision(msgspec.Struct, frozen=True, gc=False):
-    """`decide`'s answer: the events to append, and the children that were not made
+    """`decide`'s answer: the events to append, the children that were not made
     (ablations that would be invalid or duplicates, rejected variation attempts), each
-    with its reason — reported, never silent."""
+    with its reason — reported, never silent — and the effects for the caller to carry
+    out once the events are appended."""
 
     events: tuple[Pending, ...]
     skipped: tuple[Skipped, ...] = ()
+    effects: tuple[StopTraining, ...] = ()
 
 
 Estimator = Callable[[int, TrainConfig], float | None]
@@ -224,35 +235,36 @@ Estimator = Callable[[int, TrainConfig], float | None]
 # --- decoding ------------------------------------------------------------------------
 
 _DECODER = msgspec.json.Decoder(Command)
-_AT = re.compile(r"^(.*) - at `([^`]*)`(?: in `(\$[^`]*)`)?$", re.S)
 
 
-def _command_error(exc: msgspec.DecodeError) -> CommandError:
-    message = str(exc)
-    match = _AT.match(message)
-    if match is None:
-        if isinstance(exc, msgspec.ValidationError):
-            return CommandError("$", message)
-        return CommandError("$", f"not valid JSON: {message}")
-    reason, path, container = match.groups()
-    if container is not None:  # "- at `key` in `$.allowed`"
-        return CommandError(container, f"{reason} (a key)")
+def _command_error(exc: BaseException) -> CommandError:
+    reason, path = explain_decode_error(exc)
     return CommandError(path, reason)
 
 
 def decode_command(data: bytes | str) -> Command:
-    """Decode a command from JSON; a `CommandError` carries msgspec's path and reason."""
+    """Decode a command from JSON; a `CommandError` carries the path and REMAP's reason
+    (`snacs.explain_decode_error`). Bytes that are not UTF-8 and an object with a key
+    twice (``"`count` appears twice - at `$`"``) are refused too."""
     try:
-        return _DECODER.decode(data)
-    except msgspec.DecodeError as exc:
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        problem = utf8_problem(raw)
+        if problem is not None:
+            raise CommandError(problem.path, problem.reason)
+        command = _DECODER.decode(raw)
+    except (msgspec.DecodeError, UnicodeError, RecursionError) as exc:
         raise _command_error(exc) from exc
+    problem = duplicate_key_problem(raw)
+    if problem is not None:
+        raise CommandError(problem.path, problem.reason)
+    return command
 
 
 def convert_command(data: Any) -> Command:
     """A command from builtins (a dict decoded elsewhere), validated as `decode_command`."""
     try:
         return msgspec.convert(data, Command)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise _command_error(exc) from exc
 
 
@@ -383,6 +395,18 @@ def _children(
 # --- the handler ---------------------------------------------------------------------
 
 
+class _Call(NamedTuple):
+    """What `decide` hands each command's handler beside the state and the command."""
+
+    base: str  # the base of the event ids (`_base_id`)
+    dataset: DatasetInfo | None
+    space: SearchSpace | None
+    estimate: Estimator | None
+    skipped: list[Skipped]  # the children a generator did not make, added to by handlers
+    dispatched: Collection[str]  # the models handed to a worker
+    effects: list[StopTraining]  # added to by handlers
+
+
 def decide(
     state: SessionState,
     command: Command,
@@ -390,6 +414,7 @@ def decide(
     dataset: DatasetInfo | None = None,
     space: SearchSpace | None = None,
     estimate: Estimator | None = None,
+    dispatched: Collection[str] = frozenset(),
 ) -> Decision:
     """The events that `command` appends to a session in `state` (see the module).
 
@@ -397,35 +422,22 @@ def decide(
     `nas_core.specs.DatasetInfo` (``Dataset.info()``; loading is I/O the caller does).
     `space` overrides the search space (default: the one the session recorded, or for
     "create session" the bundled or file table that ``settings.search_space`` names).
-    `estimate` predicts training seconds for "training queued". Raises `CommandError`
-    (nothing to append) when the command does not apply.
+    `estimate` predicts training seconds for "training queued". `dispatched`: the
+    models handed to a worker; cancelling one is the effect `StopTraining` (its worker
+    records the cancel), not an event. Raises `CommandError` (nothing to append) when
+    the command does not apply.
     """
     base = _base_id(state, command)
-    if isinstance(command, CreateSession):
-        return Decision(_pending(base, [_create_session(state, command, dataset, space)]))
-    _need_session(state)
-    skipped: list[Skipped] = []
-    if isinstance(command, Sample):
-        events = _sample(state, command, base, space, estimate)
-    elif isinstance(command, Ablate):
-        events = _ablate(state, command, base, estimate, skipped)
-    elif isinstance(command, Vary):
-        events = _vary(state, command, base, space, estimate, skipped)
-    elif isinstance(command, Handcraft):
-        events = _handcraft(state, command, base, estimate)
-    elif isinstance(command, Enqueue):
-        events = _enqueue(state, command, estimate)
-    elif isinstance(command, Reorder):
-        events = [_reorder(state, command)]
-    elif isinstance(command, Cancel):
-        events = [_cancel(state, command)]
-    elif isinstance(command, DrawerAdd | DrawerRemove):
-        events = [_drawer(state, command)]
-    elif isinstance(command, ChangeView):
-        events = [_change_view(state, command)]
-    else:
+    if type(command) is not CreateSession:  # the one command that needs no session
+        _need_session(state)
+    decider = _DECIDERS.get(type(command))
+    if decider is None:
         raise CommandError("$", f"not a command: {type(command).__name__}")
-    return Decision(_pending(base, events), tuple(skipped))
+    skipped: list[Skipped] = []
+    effects: list[StopTraining] = []
+    call = _Call(base, dataset, space, estimate, skipped, dispatched, effects)
+    events = decider(state, command, call)
+    return Decision(_pending(base, events), tuple(skipped), tuple(effects))
 
 
 def handle(
@@ -440,14 +452,10 @@ def handle(
     return list(decide(state, command, dataset=dataset, space=space, estimate=estimate).events)
 
 
-def _create_session(
-    state: SessionState,
-    command: CreateSession,
-    dataset: DatasetInfo | None,
-    space: SearchSpace | None,
-) -> SessionCreated:
+def _create_session(state: SessionState, command: CreateSession, call: _Call) -> list[Event]:
+    dataset, space = call.dataset, call.space
     if state.created:
-        raise CommandError("$", f"the session {state.name!r} has already been created")
+        raise SessionExists("$", f"the session {state.name!r} has already been created")
     if dataset is None:
         raise CommandError("$.data", "the loaded data set's facts (DatasetInfo) are missing")
     if len(dataset.class_names) < 2:
@@ -459,7 +467,7 @@ def _create_session(
             space = load_search_space(command.settings.search_space)
         except SearchSpaceError as exc:
             raise CommandError("$.settings.search_space", str(exc)) from exc
-    return SessionCreated(
+    created = SessionCreated(
         name=command.name,
         data=command.data,
         class_names=dataset.class_names,
@@ -470,16 +478,12 @@ def _create_session(
         search_space=space,
         data_digest=dataset.digest,
     )
+    return [created]
 
 
-def _sample(
-    state: SessionState,
-    command: Sample,
-    base: str,
-    space: SearchSpace | None,
-    estimate: Estimator | None,
-) -> list[Event]:
-    table = _space(state, space)
+def _sample(state: SessionState, command: Sample, call: _Call) -> list[Event]:
+    base, estimate = call.base, call.estimate
+    table = _space(state, call.space)
     seed = derive_seed("sample", base) if command.seed is None else command.seed
     try:
         report = sample_report(
@@ -498,13 +502,7 @@ def _sample(
     return [*created, *queued]
 
 
-def _ablate(
-    state: SessionState,
-    command: Ablate,
-    base: str,
-    estimate: Estimator | None,
-    skipped: list[Skipped],
-) -> list[Event]:
+def _ablate(state: SessionState, command: Ablate, call: _Call) -> list[Event]:
     parent = _model(state, command.model, "$.model")
     n = len(parent.arch.layers)
     seen: set[int] = set()
@@ -522,24 +520,18 @@ def _ablate(
         )
     except GeneratorError as exc:
         raise CommandError("$.model", str(exc)) from exc
-    skipped.extend(rejected)
+    call.skipped.extend(rejected)
     if not children:
         reasons = "; ".join(f"layer {s.index_or_attempt}: {s.reason}" for s in rejected)
         raise CommandError("$.indices", f"no ablation of {parent.id} can be made ({reasons})")
-    origins: list[Origin] = [Ablation(parent.id, c.changes[0].index, base) for c in children]
-    return _children(state, parent, children, origins, estimate, None)
+    origins: list[Origin] = [Ablation(parent.id, c.changes[0].index, call.base) for c in children]
+    return _children(state, parent, children, origins, call.estimate, None)
 
 
-def _vary(
-    state: SessionState,
-    command: Vary,
-    base: str,
-    space: SearchSpace | None,
-    estimate: Estimator | None,
-    skipped: list[Skipped],
-) -> list[Event]:
+def _vary(state: SessionState, command: Vary, call: _Call) -> list[Event]:
+    base = call.base
     parent = _model(state, command.model, "$.model")
-    table = _space(state, space)
+    table = _space(state, call.space)
     n = len(parent.arch.layers)
     if command.allowed is None:
         allowed = dict.fromkeys(allow_all(parent.arch), VARIATION_KINDS)
@@ -563,18 +555,16 @@ def _vary(
     except GeneratorError as exc:
         where = "$.allowed" if str(exc).startswith("no allowed change") else "$.count"
         raise CommandError(where, str(exc)) from exc
-    skipped.extend(rejected)
+    call.skipped.extend(rejected)
     recorded = {str(i): tuple(kinds) for i, kinds in allowed.items()}
     origins: list[Origin] = [
         Variation(parent.id, seed, k, base, recorded, command.max_changes)
         for k in range(len(children))
     ]
-    return _children(state, parent, children, origins, estimate, seed)
+    return _children(state, parent, children, origins, call.estimate, seed)
 
 
-def _handcraft(
-    state: SessionState, command: Handcraft, base: str, estimate: Estimator | None
-) -> list[Event]:
+def _handcraft(state: SessionState, command: Handcraft, call: _Call) -> list[Event]:
     parent = _model(state, command.model, "$.model")
     try:
         child = handcraft(
@@ -584,8 +574,8 @@ def _handcraft(
         raise CommandError(exc.path, exc.reason) from exc
     except GeneratorError as exc:
         raise CommandError("$.model", str(exc)) from exc
-    origin = Handcrafted(parent.id, command.edits, base)
-    return _children(state, parent, [child], [origin], estimate, None)
+    origin = Handcrafted(parent.id, command.edits, call.base)
+    return _children(state, parent, [child], [origin], call.estimate, None)
 
 
 _NOT_QUEUEABLE = {
@@ -595,7 +585,8 @@ _NOT_QUEUEABLE = {
 }
 
 
-def _enqueue(state: SessionState, command: Enqueue, estimate: Estimator | None) -> list[Event]:
+def _enqueue(state: SessionState, command: Enqueue, call: _Call) -> list[Event]:
+    estimate = call.estimate
     events: list[Event] = []
     seen: set[str] = set()
     for j, mid in enumerate(command.models):
@@ -613,7 +604,7 @@ def _enqueue(state: SessionState, command: Enqueue, estimate: Estimator | None) 
     return events
 
 
-def _reorder(state: SessionState, command: Reorder) -> QueueReordered:
+def _reorder(state: SessionState, command: Reorder, call: _Call) -> list[Event]:
     queued = set(state.queue)
     seen: set[str] = set()
     for j, mid in enumerate(command.order):
@@ -622,19 +613,22 @@ def _reorder(state: SessionState, command: Reorder) -> QueueReordered:
         if mid not in state.models:
             raise CommandError(f"$.order[{j}]", f"{mid} is no model of this session")
         seen.add(mid)
-    return QueueReordered(tuple(m for m in command.order if m in queued))
+    return [QueueReordered(tuple(m for m in command.order if m in queued))]
 
 
-def _cancel(state: SessionState, command: Cancel) -> TrainingCancelled:
+def _cancel(state: SessionState, command: Cancel, call: _Call) -> list[Event]:
     model = _model(state, command.model, "$.model")
     if model.status not in ("queued", "running"):
         raise CommandError(
             "$.model", f"{model.id} is not queued or training (it is {model.status})"
         )
-    return TrainingCancelled(model.id, was_running=model.status == "running")
+    if model.id in call.dispatched:  # its worker stops it and records the cancel
+        call.effects.append(StopTraining(model.id))
+        return []
+    return [TrainingCancelled(model.id, was_running=model.status == "running")]
 
 
-def _drawer(state: SessionState, command: DrawerAdd | DrawerRemove) -> DrawerChanged:
+def _drawer(state: SessionState, command: DrawerAdd | DrawerRemove, call: _Call) -> list[Event]:
     adding = isinstance(command, DrawerAdd)
     drawer = set(state.drawer)
     seen: set[str] = set()
@@ -649,14 +643,30 @@ def _drawer(state: SessionState, command: DrawerAdd | DrawerRemove) -> DrawerCha
         if not adding and mid not in drawer:
             raise CommandError(path, f"{mid} is not in the drawer")
     models = tuple(command.models)
-    return DrawerChanged(added=models) if adding else DrawerChanged(removed=models)
+    return [DrawerChanged(added=models) if adding else DrawerChanged(removed=models)]
 
 
-def _change_view(state: SessionState, command: ChangeView) -> ViewChanged:
+def _change_view(state: SessionState, command: ChangeView, call: _Call) -> list[Event]:
     chosen = command.selected_class
     if chosen is not None and chosen >= len(state.class_names):
         raise CommandError(
             "$.selected_class",
             f"no class {chosen}: the data set has classes 0 to {len(state.class_names) - 1}",
         )
-    return ViewChanged(command.projection, chosen)
+    return [ViewChanged(command.projection, chosen)]
+
+
+# One row per command (a test holds the table to the `Command` union).
+_DECIDERS: dict[type, Callable[[SessionState, Any, _Call], list[Event]]] = {
+    CreateSession: _create_session,
+    Sample: _sample,
+    Ablate: _ablate,
+    Vary: _vary,
+    Handcraft: _handcraft,
+    Enqueue: _enqueue,
+    Reorder: _reorder,
+    Cancel: _cancel,
+    DrawerAdd: _drawer,
+    DrawerRemove: _drawer,
+    ChangeView: _change_view,
+}

@@ -2,7 +2,8 @@
 
 All derive from `nas_core.errors.NasCoreError`. Those with several constructor
 arguments define ``__reduce__`` so they pickle faithfully (a Dramatiq worker or a
-process pool may carry them across processes).
+process pool may carry them across processes). A caller tells the cases apart by class
+(`UnknownSession`, `SessionExists`, `ConcurrencyError` …), never by the message's words.
 """
 
 from __future__ import annotations
@@ -13,18 +14,28 @@ __all__ = [
     "CommandError",
     "ConcurrencyError",
     "EventDecodeError",
+    "SessionExists",
     "SessionFileError",
     "StoreError",
+    "StoreUnwritable",
+    "UnknownSession",
+    "UnsafeSessionFile",
 ]
 
 
 class StoreError(NasCoreError):
-    """The event store cannot be opened or used: the file is corrupt, is not an event
+    """Raised when the event store cannot be opened or used: the file is corrupt, is not an event
     store, or was written by a newer program. The message names the file."""
 
 
+class StoreUnwritable(StoreError):
+    """Raised when the store refuses a write that may succeed later: the disk is full, the file is
+    read-only, an I/O error, or another process held the write lock past the busy
+    timeout. Nothing of the append was written; the same append may be tried again."""
+
+
 class ConcurrencyError(StoreError):
-    """An append's `expected_seq` is stale: another writer appended in between.
+    """Raised when an append's `expected_seq` is stale: another writer appended in between.
 
     Nothing was written. Re-read the session (its last seq is `actual`), decide
     again, and retry.
@@ -44,7 +55,7 @@ class ConcurrencyError(StoreError):
 
 
 class EventDecodeError(NasCoreError):
-    """A stored or imported event cannot be decoded: an unknown kind, a version newer
+    """Raised when a stored or imported event cannot be decoded: an unknown kind, a version newer
     than this program knows, or a body that does not match its kind's schema."""
 
     def __init__(self, kind: str, version: int, reason: str) -> None:
@@ -58,7 +69,7 @@ class EventDecodeError(NasCoreError):
 
 
 class CommandError(NasCoreError):
-    """A command is malformed or does not apply to the session's current state.
+    """Raised when a command is malformed or does not apply to the session's state.
 
     `path` is a JSON path into the command (``$.edits[1].index``; ``$`` for the
     command as a whole); ``str(error)`` reads ``"<reason> - at `<path>`"``, msgspec's
@@ -71,11 +82,31 @@ class CommandError(NasCoreError):
         super().__init__(f"{reason} - at `{path}`")
 
     def __reduce__(self):
-        return (CommandError, (self.path, self.reason))
+        return (type(self), (self.path, self.reason))
+
+
+class UnknownSession(CommandError):
+    """Raised when a command is for a session the store does not hold (`session`, at
+    `path`). Create it first (a ``create_session`` command), or list the sessions the
+    store holds (``remap sessions``, ``GET /api/sessions``)."""
+
+    def __init__(self, session: str, path: str = "$.session") -> None:
+        self.session = session
+        super().__init__(path, f"no session {session!r} in this store")
+
+    def __reduce__(self):
+        return (UnknownSession, (self.session, self.path))
+
+
+class SessionExists(CommandError):
+    """Raised when a session is to be created (or re-executed) under an id the store
+    already holds; nothing was appended. Choose another id, or leave it out for a new
+    one."""
 
 
 class SessionFileError(NasCoreError):
-    """A session file (``*.remap.jsonl``) cannot be imported; nothing was written.
+    """Raised when a session file (``*.remap.jsonl``) cannot be imported; nothing was
+    written.
 
     `line` is the 1-based line number (the header is line 1; ``None`` when the
     problem is the file as a whole) and `file` names the file.
@@ -90,3 +121,16 @@ class SessionFileError(NasCoreError):
 
     def __reduce__(self):
         return (SessionFileError, (self.file, self.line, self.reason))
+
+
+class UnsafeSessionFile(SessionFileError):
+    """Raised for a well-formed session file that no store takes: a session id that is not
+    `nas_core.specs.SESSION_ID`, or a data set path that leaves the data folder. `path`
+    is the JSON path of the field at fault (``$.session``, ``$.data.path``)."""
+
+    def __init__(self, file: str, line: int | None, reason: str, path: str) -> None:
+        self.path = path
+        super().__init__(file, line, reason)
+
+    def __reduce__(self):
+        return (UnsafeSessionFile, (self.file, self.line, self.reason, self.path))

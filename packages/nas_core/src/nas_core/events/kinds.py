@@ -3,7 +3,25 @@
 Every event is a frozen msgspec struct tagged on ``"kind"`` in one union, `Event`.
 Each kind has a schema version (the class constant ``VERSION``); the store records the
 version beside the body, and `nas_core.events.upcast` turns an older body into the
-current struct on read, never rewriting what is stored.
+current struct on read, never rewriting what is stored. `EVENT_TYPES` and `VERSIONS`
+are derived from the union, as are the stores' and the decoders' tables.
+
+Add an event kind (CONTRIBUTING.md, "Add an event kind"), e.g. ``"model_pinned"``:
+
+1. here: ``class ModelPinned(_Event, tag="model_pinned")`` with its fields and a
+   docstring, added to `Event`; `EVENT_TYPES`, `VERSIONS` (version 1), the stores, the
+   decoders and the JSON Schema follow from the union;
+2. `nas_core.events.fold`: its handler in ``_HANDLERS`` (a test fails until it has
+   one); if a command appends it, that command's row in ``commands._DECIDERS``;
+3. the client fold ``packages/ui/src/core/fold.js`` (``HANDLERS``), and an action that
+   makes the kind in ``packages/nas_core/tests/nas_core_event_sim.py``, so that
+   ``tests/test_ui_fold.py`` holds the two folds to agree on it (it fails until the
+   simulated log has every kind); its tag in ``CONTRACT_KINDS`` of
+   ``packages/nas_core/tests/test_events_kinds.py``.
+
+Changing a kind later: a new field with a default needs no new version (old bodies
+decode with the default); any other change is one: bump its ``VERSION``, keep the old
+struct in `nas_core.events.upcast`, and register one upcasting step there.
 
 Value types are embedded, not redefined: `DataSpec`, `Settings`, `TrainConfig`,
 `EpochMetrics`, `TrainResult` (`nas_core.specs`), `Architecture` and `Input`
@@ -15,7 +33,7 @@ what makes a replay fast.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 import msgspec
 
@@ -67,7 +85,7 @@ OTMANN distances (structure), prediction distances (predictions), and the search
 view."""
 
 EmbeddedProjection = Literal["structure", "predictions"]
-PROJECTIONS: tuple[str, ...] = ("accuracy", "structure", "predictions", "search")
+PROJECTIONS: tuple[str, ...] = get_args(Projection)
 
 
 class _Value(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
@@ -288,24 +306,7 @@ Event = (
     | LayoutRecomputed
 )
 
-EVENT_TYPES: dict[str, type] = {
-    cls.__struct_config__.tag: cls
-    for cls in (
-        SessionCreated,
-        ModelCreated,
-        TrainingQueued,
-        TrainingStarted,
-        EpochCompleted,
-        TrainingFinished,
-        TrainingFailed,
-        TrainingCancelled,
-        QueueReordered,
-        DrawerChanged,
-        ViewChanged,
-        ModelEmbedded,
-        LayoutRecomputed,
-    )
-}
+EVENT_TYPES: dict[str, type] = {cls.__struct_config__.tag: cls for cls in get_args(Event)}
 """Event struct by its ``"kind"`` tag."""
 
 VERSIONS: dict[str, int] = {kind: cls.VERSION for kind, cls in EVENT_TYPES.items()}

@@ -29,7 +29,10 @@ from typing import IO
 
 import msgspec
 
-from .errors import EventDecodeError, SessionFileError, StoreError
+from nas_core.specs import InputError, check_data_spec, check_session_id
+from snacs import duplicate_key_problem, explain_decode_error, first_bad_utf8
+
+from .errors import EventDecodeError, SessionFileError, StoreError, UnsafeSessionFile
 from .kinds import VERSIONS, Envelope, SessionCreated
 from .store import EventStore, StoredRow, utc_now
 from .upcast import decode_event
@@ -186,19 +189,19 @@ def read_session_file(file: str | os.PathLike | IO[bytes] | bytes) -> SessionFil
             reason += " (the file ends in the middle of this line: truncated?)"
         return SessionFileError(name, number, reason)
 
+    bad = first_bad_utf8(data)  # checked here, so the words never depend on msgspec's
+    if bad is not None:
+        number = data.count(b"\n", 0, bad) + 1
+        offset = bad - (data.rfind(b"\n", 0, bad) + 1)
+        byte = f"byte 0x{data[bad]:02x} at offset {offset} of the line"
+        raise fail(number, f"the line is not UTF-8 text ({byte})")
     at = [1]  # the line being read
     try:
         return _read_lines(name, lines, fail, at)
-    except (UnicodeDecodeError, RecursionError) as exc:
-        # msgspec raises these, not DecodeError, for bad UTF-8 in a string and for JSON
-        # nested deeper than the interpreter's stack
-        raise fail(at[0], _undecodable(exc)) from None
-
-
-def _undecodable(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return f"not UTF-8 text ({exc.reason})"
-    return "JSON nested too deeply to read"
+    except (UnicodeError, RecursionError) as exc:
+        # msgspec raises these, not DecodeError, for JSON nested deeper than the
+        # interpreter's stack (and, before 0.23, for bad UTF-8 in a string)
+        raise fail(at[0], f"the line {explain_decode_error(exc).reason}") from None
 
 
 def _read_lines(name: str, lines: list[bytes], fail, at: list[int]) -> SessionFile:
@@ -214,7 +217,10 @@ def _read_lines(name: str, lines: list[bytes], fail, at: list[int]) -> SessionFi
         try:
             line = _LINE.decode(text)
         except msgspec.DecodeError as exc:
-            raise fail(number, f"not an event line: {exc}") from exc
+            raise fail(number, f"not an event line: {explain_decode_error(exc)}") from exc
+        twice = duplicate_key_problem(text)  # the event body inside it too
+        if twice is not None:
+            raise fail(number, str(twice))
         expected = len(rows) + 1
         if line.session != header.session:
             raise fail(
@@ -232,11 +238,12 @@ def _read_lines(name: str, lines: list[bytes], fail, at: list[int]) -> SessionFi
         try:
             kind = _KIND.decode(body).kind
         except msgspec.DecodeError as exc:
-            raise fail(number, f"the event has no kind: {exc}") from exc
+            reason = f"the event has no kind: {explain_decode_error(exc, '$.event')}"
+            raise fail(number, reason) from exc
         if kind not in VERSIONS:
             raise fail(number, f"unknown event kind {kind!r} (written by a newer program?)")
         try:
-            event = decode_event(kind, line.version, body)
+            event = decode_event(kind, line.version, body, path="$.event")
         except EventDecodeError as exc:
             raise fail(number, str(exc)) from exc
         if expected == 1 and kind != "session_created":
@@ -257,7 +264,10 @@ def _header(text: bytes, fail) -> SessionHeader:
     try:
         kind = _FORMAT.decode(text)
     except msgspec.DecodeError as exc:
-        raise fail(1, f"not a REMAP session file: the header is not a JSON object ({exc})") from exc
+        problem = explain_decode_error(exc)
+        if problem.path == "$":
+            raise fail(1, f"not a REMAP session file: the header line {problem.reason}") from exc
+        raise fail(1, f"bad header: {problem}") from exc
     if kind.format != FORMAT:
         raise fail(1, f"not a REMAP session file (format {kind.format!r}, not {FORMAT!r})")
     if not isinstance(kind.format_version, int) or kind.format_version > FORMAT_VERSION:
@@ -269,7 +279,10 @@ def _header(text: bytes, fail) -> SessionHeader:
     try:
         header = _HEADER.decode(text)
     except msgspec.DecodeError as exc:
-        raise fail(1, f"bad header: {exc}") from exc
+        raise fail(1, f"bad header: {explain_decode_error(exc)}") from exc
+    twice = duplicate_key_problem(text)
+    if twice is not None:
+        raise fail(1, f"bad header: {twice}")
     if not header.session:
         raise fail(1, "the header names no session")
     if header.last_seq < 1:
@@ -280,16 +293,32 @@ def _header(text: bytes, fail) -> SessionHeader:
 # --- import --------------------------------------------------------------------------
 
 
-def import_session(store: EventStore, file: str | os.PathLike | IO[bytes] | bytes) -> ImportResult:
+def import_session(
+    store: EventStore,
+    file: str | os.PathLike | IO[bytes] | bytes,
+    *,
+    data_root: str | os.PathLike | None = None,
+) -> ImportResult:
     """Validate all of `file`, then append the events that `store` lacks in one
     transaction, each keeping its seq, id, time and stored body.
+
+    A file from outside must name its session with a `nas_core.specs.SESSION_ID` and
+    its data set inside `data_root` (the data folder; ``None``: only bundled data sets),
+    else `UnsafeSessionFile`: the rules of the HTTP API, checked here so that every door
+    in (``remap import``, ``POST /api/import``) applies them.
 
     A store that holds the file's session already is extended by the events after its
     last seq (none: a no-op); one whose events differ from the file's under the same
     seq holds a different session with the same id, and is refused (`SessionFileError`).
+
+    Before anything is written the whole log is folded and restored as the server
+    opens a session (`nas_core.service.restore`): a log whose events do not fit
+    together (a model embedded that never finished, embedded against other models
+    than were embedded before it, …) is refused with the line that breaks it.
     """
     parsed = read_session_file(file)
     name = "<session file>" if isinstance(file, bytes | bytearray) else _name_of(file)
+    _admit(parsed, name, data_root)
     session = parsed.header.session
     have = store.read_rows(session)
     for old, new in zip(have, parsed.rows, strict=False):
@@ -303,5 +332,34 @@ def import_session(store: EventStore, file: str | os.PathLike | IO[bytes] | byte
             )
     fresh = list(parsed.rows[len(have) :])
     if fresh:
+        _prove(parsed, name)  # the file's log is the whole log the store will hold
         store.append_rows(session, fresh, expected_seq=len(have))
     return ImportResult(session, parsed.header.name, len(fresh), max(len(have), len(parsed.rows)))
+
+
+def _admit(parsed: SessionFile, name: str, data_root: str | os.PathLike | None) -> None:
+    """Refuse what a store must not take from a file (see `import_session`)."""
+    try:
+        check_session_id(parsed.header.session, "$.session")
+    except InputError as exc:
+        raise UnsafeSessionFile(name, 1, exc.reason, exc.path) from None
+    created = parsed.envelopes[0].event  # the first event is "session created" (checked)
+    if isinstance(created, SessionCreated):
+        try:
+            check_data_spec(created.data, None if data_root is None else Path(data_root))
+        except InputError as exc:
+            reason = f"session_created: data.path {exc.reason}"
+            raise UnsafeSessionFile(name, 2, reason, exc.path) from None
+
+
+def _prove(parsed: SessionFile, name: str) -> None:
+    """Refuse a log the server could not open (see `import_session`), at its line."""
+    # the service's own restore: imported here, not at the top, because the service
+    # package imports this one
+    from nas_core.service.restore import RestoreError, restore
+
+    try:
+        restore(parsed.envelopes)
+    except RestoreError as exc:
+        line = None if exc.seq is None else exc.seq + 1  # line 1 is the header
+        raise SessionFileError(name, line, f"the session cannot be opened: {exc.reason}") from None

@@ -43,7 +43,7 @@ from typing import Literal
 
 import msgspec
 
-from .errors import ConcurrencyError, EventDecodeError, StoreError
+from .errors import ConcurrencyError, EventDecodeError, StoreError, StoreUnwritable
 from .kinds import EVENT_TYPES, VERSIONS, Envelope, Event, Pending, SessionCreated, event_kind
 from .upcast import decode_event
 
@@ -53,6 +53,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "EventStore",
     "SessionInfo",
+    "SqliteEventStore",
     "StoredRow",
     "utc_now",
 ]
@@ -62,6 +63,16 @@ SCHEMA_VERSION = 1
 MAX_SEQ = (1 << 32) - 1
 """The most events one session holds (its seq fills the low 32 bits of a rowid)."""
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# why SQLite refused a write, by its primary result code, in words for the user
+_UNWRITABLE = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the file is read-only",
+    sqlite3.SQLITE_IOERR: "an input/output error",
+    sqlite3.SQLITE_BUSY: "another process held its lock for longer than the busy timeout",
+    sqlite3.SQLITE_LOCKED: "it is locked",
+    sqlite3.SQLITE_CANTOPEN: "its files cannot be opened",
+    sqlite3.SQLITE_PERM: "permission denied",
+}
 
 _SCHEMA = (
     """CREATE TABLE sessions (
@@ -164,8 +175,9 @@ class _Ids:
         self.seqs: dict[str, int] = {}
 
 
-class EventStore:
-    """An event store in the SQLite file `path` (created when missing).
+class SqliteEventStore:
+    """An event store in the SQLite file `path` (created when missing): the default
+    adapter of `nas_core.events.event_log.EventLog`, also named `EventStore`.
 
     ``synchronous``: ``"FULL"`` (the default) makes every append durable on return;
     ``"NORMAL"`` (WAL) may lose the last appends on a power cut but never corrupts.
@@ -212,10 +224,15 @@ class EventStore:
     def _fail(self, reason: str) -> StoreError:
         return StoreError(f"{self.path}: {reason}")
 
-    def _unwritable(self, exc: sqlite3.Error) -> StoreError:
+    def _unwritable(self, exc: sqlite3.Error) -> StoreUnwritable:
         """An append SQLite refused (disk full, read-only file, I/O error, locked for
-        longer than the busy timeout): nothing of it was written."""
-        return self._fail(f"cannot be written ({exc}); nothing of this append was stored")
+        longer than the busy timeout): nothing of it was written, and the same append
+        may be tried again once the cause is gone."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        why = _UNWRITABLE.get(code & 0xFF if isinstance(code, int) else None, "SQLite refused it")
+        return StoreUnwritable(
+            f"{self.path}: cannot be written ({why}); nothing of this append was stored"
+        )
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -326,7 +343,7 @@ class EventStore:
                 self._readers.clear()
             self._writer.close()
 
-    def __enter__(self) -> EventStore:
+    def __enter__(self) -> SqliteEventStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -576,7 +593,7 @@ class EventStore:
             return []
         base = key << 32
         rows = conn.execute(
-            _READ, (base, base | max(after, 0), base | MAX_SEQ, -1 if limit is None else limit)
+            _READ, (base, base | _seq(after), base | MAX_SEQ, -1 if limit is None else limit)
         )
         decode = _DECODE_CURRENT
         current = _CURRENT_VERSION
@@ -628,11 +645,11 @@ class EventStore:
         if key is None:
             return []
         base = key << 32
-        top = MAX_SEQ if upto is None else max(0, min(upto, MAX_SEQ))
+        top = MAX_SEQ if upto is None else _seq(upto)
         rows = conn.execute(
             "SELECT pos - ?, id, at, kind, version, body FROM events "
             "WHERE pos > ? AND pos <= ? ORDER BY pos",
-            (base, base | max(after, 0), base | top),
+            (base, base | _seq(after), base | top),
         )
         return [StoredRow(*row) for row in rows]
 
@@ -752,9 +769,20 @@ class EventStore:
                 self._blocking -= 1
 
 
+def _seq(seq: int) -> int:
+    """A caller's seq bound, clamped to 0..MAX_SEQ: OR-ed into a rowid, a larger one
+    would spill into the session key's bits and name another session's events (there
+    is nothing after MAX_SEQ, so clamping answers as the caller meant)."""
+    return min(max(seq, 0), MAX_SEQ)
+
+
 def _wake(future: asyncio.Future) -> None:
     if not future.done():
         future.set_result(None)
+
+
+EventStore = SqliteEventStore
+"""The default event store (every caller's name for it): `SqliteEventStore`."""
 
 
 class _Name(msgspec.Struct):

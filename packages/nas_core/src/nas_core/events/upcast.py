@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import msgspec
 
 from nas_core.specs import TrainConfig
+from snacs import explain_decode_error
 
 from .errors import EventDecodeError
 from .kinds import EVENT_TYPES, VERSIONS, Event, TrainingQueued, event_kind
@@ -65,12 +66,15 @@ def upcasters() -> dict[tuple[str, int], type]:
     return {key: step.old_type for key, step in _STEPS.items()}
 
 
-def decode_event(kind: str, version: int, body: bytes | memoryview | str) -> Event:
+def decode_event(
+    kind: str, version: int, body: bytes | memoryview | str, *, path: str = "$"
+) -> Event:
     """The current event struct of a stored body of `kind` at `version`.
 
     Raises `EventDecodeError` for an unknown kind, a version newer than this program
     knows or with no upcaster, or a body that does not match its schema (or whose
-    ``"kind"`` tag is not `kind`).
+    ``"kind"`` tag is not `kind`); a schema mismatch names the JSON path in REMAP's
+    words, with `path` as the body's own path (``"$.event"`` in a session file line).
     """
     current = VERSIONS.get(kind)
     if current is None:
@@ -78,26 +82,28 @@ def decode_event(kind: str, version: int, body: bytes | memoryview | str) -> Eve
     if version == current:
         try:
             event = _CURRENT.decode(body)
-        except msgspec.DecodeError as exc:
-            raise EventDecodeError(kind, version, str(exc)) from exc
+        except (msgspec.DecodeError, UnicodeError) as exc:
+            raise EventDecodeError(kind, version, str(explain_decode_error(exc, path))) from exc
     elif version > current or version < 1:
         why = "newer than this program knows" if version > current else "not a version"
         raise EventDecodeError(kind, version, f"{why} (current: {current})")
     else:
-        event = _upcast(kind, version, current, body)
+        event = _upcast(kind, version, current, body, path)
     if event_kind(event) != kind:
         raise EventDecodeError(kind, version, f"the body is a {event_kind(event)!r} event")
     return event
 
 
-def _upcast(kind: str, version: int, current: int, body: bytes | memoryview | str) -> Event:
+def _upcast(
+    kind: str, version: int, current: int, body: bytes | memoryview | str, path: str
+) -> Event:
     step = _STEPS.get((kind, version))
     if step is None:
         raise EventDecodeError(kind, version, f"no upcaster to version {version + 1}")
     try:
         value = step.decoder.decode(body)
-    except msgspec.DecodeError as exc:
-        raise EventDecodeError(kind, version, str(exc)) from exc
+    except (msgspec.DecodeError, UnicodeError) as exc:
+        raise EventDecodeError(kind, version, str(explain_decode_error(exc, path))) from exc
     for v in range(version, current):
         s = _STEPS.get((kind, v))
         if s is None:

@@ -1,5 +1,7 @@
-"""The pieces the generators share: a portable seeded random stream, the chain's
-next-kind weights, and drawing a layer's hyper-parameters from the grids.
+"""The pieces the generators share: the generators' table (`KINDS`: each kind of the
+chain, its layer types and the grids of its parameters), a portable seeded random
+stream, the chain's next-kind weights, and drawing a layer's hyper-parameters from the
+grids.
 
 Determinism: every draw goes through `Stream`, which uses only
 ``random.Random(seed).random()`` (Mersenne Twister, the same double on every
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from nas_core.arch.layers import (
     ACTIVATION_TYPES,
@@ -29,17 +31,36 @@ from .search_space import AFTER_DENSE_KINDS, BEFORE_DENSE_KINDS, SearchSpace
 
 T = TypeVar("T")
 
+
+class Kind(NamedTuple):
+    """One row of the generators' table: a kind of the chain."""
+
+    types: tuple[type, ...]
+    """The layer types it stands for (one, or the activations)."""
+    grids: tuple[str, ...]
+    """Its parameters, in the order they are drawn, each from the grid of its name
+    (``"activation"``: which activation type)."""
+
+
+# The generators' table: the chain's kinds but the classifier (a dense with one unit
+# per class). A new layer type adds its row here, its state and kind to `search_space`
+# and its weights to tables/default-v1.json.
+KINDS: dict[str, Kind] = {
+    "conv": Kind((Conv,), ("filters", "kernel")),
+    "maxpool": Kind((MaxPool,), ("pool",)),
+    "avgpool": Kind((AvgPool,), ("pool",)),
+    "dense": Kind((Dense,), ("units",)),
+    "dropout": Kind((Dropout,), ("rate",)),
+    "batchnorm": Kind((BatchNorm,), ()),
+    "activation": Kind(tuple(ACTIVATION_TYPES.values()), ("activation",)),
+}
+
+WINDOW_GRIDS = frozenset({"kernel", "pool"})
+"""The grids of window sizes: only the sizes that fit the spatial size are drawn."""
+
 # the chain's name for each layer type; flatten is not a state of the chain
 CHAIN_KIND: dict[str, str | None] = {
-    "conv": "conv",
-    "maxpool": "maxpool",
-    "avgpool": "avgpool",
-    "dense": "dense",
-    "dropout": "dropout",
-    "batchnorm": "batchnorm",
-    "relu": "activation",
-    "tanh": "activation",
-    "sigmoid": "activation",
+    **{cls.__struct_config__.tag: kind for kind, row in KINDS.items() for cls in row.types},
     "flatten": None,
 }
 
@@ -101,37 +122,36 @@ def fitting(values: Sequence[int], shape: tuple[int, ...]) -> list[int]:
     return [v for v in values if v <= shape[1] and v <= shape[2]]
 
 
+def grid_values(space: SearchSpace, grid: str, shape: tuple[int, ...]) -> list[Any]:
+    """The values of `grid` that can be drawn on an input of `shape` (window sizes: only
+    those that fit it)."""
+    values = list(getattr(space.grids, grid))
+    return fitting(values, shape) if grid in WINDOW_GRIDS else values
+
+
 def fits(space: SearchSpace, kind: str, shape: tuple[int, ...]) -> bool:
     """Whether a layer of `kind` can be drawn on an input of `shape`: convs and pools
     need an image and a kernel / pool size from the grid that fits it."""
-    if kind == "conv":
-        return bool(fitting(space.grids.kernel, shape))
-    if kind in ("maxpool", "avgpool"):
-        return bool(fitting(space.grids.pool, shape))
-    return True
+    row = KINDS.get(kind)
+    return row is None or all(grid_values(space, g, shape) for g in row.grids if g in WINDOW_GRIDS)
+
+
+def make_layer(kind: str, values: dict[str, Any]) -> object:
+    """The layer of `kind` (a row of `KINDS`) with the parameters `values`."""
+    if kind == "activation":
+        return ACTIVATION_TYPES[values["activation"]]()
+    return KINDS[kind].types[0](**values)
 
 
 def draw_layer(
     stream: Stream, space: SearchSpace, kind: str, shape: tuple[int, ...], classes: int
 ) -> object:
     """A layer of `kind` with hyper-parameters drawn from the grids (uniformly, in the
-    order filters then kernel); kernels and pools only among those that fit `shape`."""
-    grids = space.grids
-    if kind == "conv":
-        filters = stream.choice(grids.filters)
-        return Conv(filters=filters, kernel=stream.choice(fitting(grids.kernel, shape)))
-    if kind == "maxpool":
-        return MaxPool(pool=stream.choice(fitting(grids.pool, shape)))
-    if kind == "avgpool":
-        return AvgPool(pool=stream.choice(fitting(grids.pool, shape)))
-    if kind == "dense":
-        return Dense(units=stream.choice(grids.units))
-    if kind == "dropout":
-        return Dropout(rate=stream.choice(grids.rate))
-    if kind == "activation":
-        return ACTIVATION_TYPES[stream.choice(grids.activation)]()
-    if kind == "batchnorm":
-        return BatchNorm()
+    order of its row of `KINDS`: filters then kernel); kernels and pools only among
+    those that fit `shape`."""
     if kind == "classifier":
         return Dense(units=classes)
-    raise ValueError(f"unknown layer kind {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown layer kind {kind!r}")
+    values = {g: stream.choice(grid_values(space, g, shape)) for g in KINDS[kind].grids}
+    return make_layer(kind, values)

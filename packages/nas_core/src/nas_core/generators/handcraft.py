@@ -34,6 +34,7 @@ from nas_core.arch.layers import ACTIVATION_TYPES, LAYER_TYPES, Architecture, La
 from nas_core.arch.shapes import layer_type
 from nas_core.arch.validate import validate
 from nas_core.errors import ArchitectureError, HandcraftError
+from snacs import explain_decode_error
 
 from ._common import checked_parent
 from .results import Child
@@ -81,12 +82,9 @@ def decode_edits(data: bytes | str | list[Any]) -> list[Edit]:
         if isinstance(data, bytes | bytearray | str):
             return _EDITS.decode(data)
         return msgspec.convert(data, list[Edit])
-    except msgspec.DecodeError as exc:
-        message = str(exc)
-        reason, _, path = message.rpartition(" - at `")
-        if not reason:
-            raise HandcraftError("$.edits", message) from exc
-        raise HandcraftError("$.edits" + path.rstrip("`")[1:], reason) from exc
+    except (msgspec.DecodeError, UnicodeError, RecursionError) as exc:
+        reason, path = explain_decode_error(exc, prefix="$.edits")
+        raise HandcraftError(path, reason) from exc
 
 
 def _reparam(
@@ -116,7 +114,7 @@ def _reparam(
         try:
             new = msgspec.convert(data, LAYER_TYPES[kind])
         except msgspec.ValidationError as exc:
-            raise HandcraftError(where, str(exc).rpartition(" - at `")[0] or str(exc)) from exc
+            raise HandcraftError(where, explain_decode_error(exc).reason) from exc
         if getattr(new, key) != fields[key]:
             changed.append((key, fields[key], getattr(new, key)))
         layer = new

@@ -21,12 +21,13 @@ import hashlib
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
 from nas_core.arch.layers import Kernel, PositiveInt, Rate
 from nas_core.errors import SearchSpaceError
+from snacs import duplicate_key_problem, explain_decode_error, utf8_problem
 
 __all__ = [
     "AFTER_DENSE_KINDS",
@@ -41,20 +42,21 @@ __all__ = [
     "search_space_names",
 ]
 
-BEFORE_DENSE_STATES = ("start", "conv", "maxpool", "avgpool", "dropout", "activation", "batchnorm")
-BEFORE_DENSE_KINDS = (
-    "conv", "maxpool", "avgpool", "dropout", "activation", "batchnorm", "dense", "classifier",
-)  # fmt: skip
-AFTER_DENSE_STATES = ("dense", "dropout", "activation", "batchnorm")
-AFTER_DENSE_KINDS = ("dense", "dropout", "activation", "batchnorm", "classifier")
-
-Weight = Annotated[float, msgspec.Meta(ge=0.0)]
+# The chain's states and kinds, each list written once (the tuples are derived); a new
+# layer type adds its kind here and its row to `chain.KINDS`.
 BeforeState = Literal["start", "conv", "maxpool", "avgpool", "dropout", "activation", "batchnorm"]
 BeforeKind = Literal[
     "conv", "maxpool", "avgpool", "dropout", "activation", "batchnorm", "dense", "classifier"
 ]
 AfterState = Literal["dense", "dropout", "activation", "batchnorm"]
 AfterKind = Literal["dense", "dropout", "activation", "batchnorm", "classifier"]
+
+BEFORE_DENSE_STATES: tuple[str, ...] = get_args(BeforeState)
+BEFORE_DENSE_KINDS: tuple[str, ...] = get_args(BeforeKind)
+AFTER_DENSE_STATES: tuple[str, ...] = get_args(AfterState)
+AFTER_DENSE_KINDS: tuple[str, ...] = get_args(AfterKind)
+
+Weight = Annotated[float, msgspec.Meta(ge=0.0)]
 
 
 def _grid(item: Any) -> Any:
@@ -125,10 +127,17 @@ def decode_search_space(
     recorded); raises `SearchSpaceError` naming `source` and the JSON path."""
     try:
         if isinstance(data, bytes | bytearray | str):
-            return msgspec.json.decode(data, type=SearchSpace)
+            raw = data.encode() if isinstance(data, str) else bytes(data)
+            problem = utf8_problem(raw)
+            if problem is None:
+                space = msgspec.json.decode(raw, type=SearchSpace)
+                problem = duplicate_key_problem(raw)
+            if problem is not None:
+                raise SearchSpaceError(f"{source}: {problem}")
+            return space
         return msgspec.convert(data, SearchSpace)
-    except msgspec.DecodeError as exc:
-        raise SearchSpaceError(f"{source}: {exc}") from exc
+    except (msgspec.DecodeError, UnicodeError, RecursionError) as exc:
+        raise SearchSpaceError(f"{source}: {explain_decode_error(exc)}") from exc
 
 
 def load_search_space(name_or_path: str | Path = "default-v1") -> SearchSpace:

@@ -36,13 +36,13 @@ from nas_core.arch.diff import (
     describe_change_list,
     layer_fields,
 )
-from nas_core.arch.layers import Architecture, AvgPool, Conv, Dense, Dropout, Limits, MaxPool
+from nas_core.arch.layers import Architecture, Limits
 from nas_core.arch.shapes import layer_type
 from nas_core.arch.validate import validate
 from nas_core.errors import ArchitectureError, GeneratorError
 
 from ._common import checked_parent, in_shapes, summarize
-from .chain import Stream, chain_kind, draw_layer, fits, fitting, next_weights
+from .chain import KINDS, Stream, chain_kind, draw_layer, fits, grid_values, next_weights
 from .results import Child, Skipped
 from .search_space import SearchSpace
 
@@ -91,22 +91,14 @@ class _Parent:
     def reparameterizable(self, i: int) -> list[tuple[str, list]]:
         """``(field, other values)`` for each parameter of layer i with another value."""
         layer = self.arch.layers[i]
-        grids, shape = self.space.grids, self.shapes[i]
-        if isinstance(layer, Conv):
-            options = [
-                ("filters", [v for v in grids.filters if v != layer.filters]),
-                ("kernel", [v for v in fitting(grids.kernel, shape) if v != layer.kernel]),
-            ]
-        elif isinstance(layer, MaxPool | AvgPool):
-            options = [("pool", [v for v in fitting(grids.pool, shape) if v != layer.pool])]
-        elif isinstance(layer, Dense) and i != self.last:
-            options = [("units", [v for v in grids.units if v != layer.units])]
-        elif isinstance(layer, Dropout):
-            options = [("rate", [v for v in grids.rate if v != layer.rate])]
-        elif chain_kind(layer) == "activation":
-            options = [("activation", [v for v in grids.activation if v != layer_type(layer)])]
-        else:
-            options = []
+        kind = chain_kind(layer)
+        if kind is None or (kind == "dense" and i == self.last):
+            return []  # flatten has no parameters; the classifier's units are the classes
+        shape, current = self.shapes[i], layer_fields(layer)
+        options = [
+            (f, [v for v in grid_values(self.space, f, shape) if v != current[f]])
+            for f in KINDS[kind].grids
+        ]
         return [(field, values) for field, values in options if values]
 
     def applicable(self, i: int) -> tuple[str, ...]:

@@ -21,6 +21,10 @@ alive and runs maintenance on that queue (``qsize`` always does, see
 ``HEARTBEAT_TIMEOUT_MS`` + ``HEARTBEAT_INTERVAL_S`` of its last heartbeat, while any
 other process of the deployment is up. The same thread notices a restarted Redis (its
 ``run_id`` changed: with persistence off its queues are gone) and tells the server.
+
+Redis unreachable for a while (restarting): `transient` tells such an error from the
+others, and `patiently` tries an action again with backoff for up to
+``SEND_PATIENCE_S``, so that a training in progress survives a broker restart.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import dramatiq
@@ -40,16 +45,21 @@ __all__ = [
     "EmbeddedWorker",
     "Heartbeat",
     "check_redis_url",
+    "is_redis",
     "make_broker",
+    "patiently",
     "start_worker",
+    "transient",
 ]
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 HEARTBEAT_TIMEOUT_MS = 15_000  # silent this long: a broker (process) counts as dead
 HEARTBEAT_INTERVAL_S = 3.0  # well under the timeout: a live process is never taken for dead
 MAINTENANCE_CHANCE = 10_000  # per million other commands (Dramatiq's default: 1,000)
+SEND_PATIENCE_S = 300.0  # how long a worker keeps trying to reach a Redis that is down
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def check_redis_url(url: str) -> str:
@@ -60,8 +70,10 @@ def check_redis_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         port = parts.port  # parsing the port raises on a non-number or out of range
-    except ValueError as error:
-        raise ValueError(f"broker URL {url!r} is malformed: {error}") from None
+    except ValueError as error:  # urllib's words stay out of the message
+        bad_port = "Port" in str(error)
+        part = "its port is not a number from 0 to 65535" if bad_port else "its host cannot be read"
+        raise ValueError(f"broker URL {url!r} is malformed: {part}") from None
     if parts.scheme not in REDIS_SCHEMES:
         raise ValueError(
             f"broker URL {url!r}: unsupported scheme {parts.scheme or '(none)'!r}; "
@@ -108,8 +120,32 @@ def _redis_broker(url: str) -> dramatiq.Broker:
     )
 
 
-def _is_redis(broker: dramatiq.Broker) -> bool:
+def is_redis(broker: dramatiq.Broker) -> bool:
+    """Whether `broker` is a Redis broker (scale-out), not the embedded `StubBroker`."""
     return hasattr(broker, "client") and hasattr(broker, "broker_id")
+
+
+def transient(error: BaseException) -> bool:
+    """Whether `error` is the broker being unreachable (worth trying again)."""
+    if isinstance(error, ConnectionError | TimeoutError):  # OS-level socket errors
+        return True
+    names = {c.__name__ for c in type(error).__mro__}
+    return bool(names & {"ConnectionError", "TimeoutError", "BrokerConnectionError"})
+
+
+def patiently(what: str, action: Callable[[], T], patience_s: float = SEND_PATIENCE_S) -> T:
+    """`action()`, tried again with backoff while the broker is unreachable."""
+    deadline = time.monotonic() + patience_s
+    wait = 0.1
+    while True:
+        try:
+            return action()
+        except Exception as error:
+            if not transient(error) or time.monotonic() + wait > deadline:
+                raise
+            log.warning("%s: broker unreachable (%s); trying again in %.1f s", what, error, wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
 
 
 class Heartbeat:
@@ -263,7 +299,7 @@ def start_worker(
     finally:
         broker.logger.removeFilter(_second_worker_filter)
     heartbeat = None
-    if _is_redis(broker):
+    if is_redis(broker):
         heartbeat = Heartbeat(broker, on_restart=on_broker_restart).start()
     return EmbeddedWorker(worker, names, heartbeat)
 

@@ -47,7 +47,11 @@ import msgspec
 import numpy as np
 
 from nas_core.arch import Architecture, to_layer_graph
-from nas_core.events import LayoutRecomputed, ModelEmbedded
+from nas_core.errors import NasCoreError
+
+# the events' own module, not the `nas_core.events` package, whose session files run
+# the service's `restore` (and so this module) to check an import: no import cycle
+from nas_core.events.kinds import LayoutRecomputed, ModelEmbedded
 
 if TYPE_CHECKING:
     from distances import LayerGraph, OutOfSampleMDS
@@ -74,8 +78,20 @@ GROWTH = 0.25
 _FLAT = 1e-12  # a layout (or a row of distances) whose spread is below this is a point
 
 
-class EmbeddingError(ValueError):
-    """A model cannot be embedded or a record cannot be restored; says which and why."""
+class EmbeddingError(NasCoreError, ValueError):
+    """Raised when a model cannot be embedded or a record cannot be restored; says which
+    and why. Also a `ValueError`, as the bad arguments of `Embedder` always were.
+
+    From `Embedder.restore`: `record` is the position (in the records it was given) of
+    the record that breaks the restore, `model` the model it is about, when there is
+    one; so a caller can name the event at fault (an import names its line)."""
+
+    def __init__(
+        self, message: str, *, record: int | None = None, model: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.record = record
+        self.model = model
 
 
 class EmbedUpdate(msgspec.Struct, frozen=True):
@@ -211,9 +227,22 @@ class _Layout:
             self.mds, self.to_shown = None, _Similarity.identity()
             return
         distances = self.grown.matrix[:n_fit, :n_fit]
-        self.mds = OutOfSampleMDS(n_components=2, method=self.method).fit(distances)
-        raw = np.asarray(self.mds.embedding_, dtype=float)
-        self.to_shown = _Similarity.between(raw, shown)
+        # recorded numbers are finite, but they may be too large to lay out (squared,
+        # they overflow): refuse them rather than show a picture of NaNs
+        with np.errstate(all="ignore"):
+            try:
+                mds = OutOfSampleMDS(n_components=2, method=self.method).fit(distances)
+                raw = np.asarray(mds.embedding_, dtype=float)
+                to_shown = _Similarity.between(raw, shown)
+                finite = all(np.all(np.isfinite(a)) for a in (raw, to_shown.linear))
+            except (ValueError, np.linalg.LinAlgError):
+                finite = False
+        if not finite:
+            raise EmbeddingError(
+                f"the recorded {self.name} distances of {n_fit} models cannot be laid out "
+                "(classical MDS of them is not finite)"
+            )
+        self.mds, self.to_shown = mds, to_shown
 
 
 def _aligned(raw: np.ndarray, old: np.ndarray) -> np.ndarray:
@@ -286,6 +315,32 @@ class Embedder:
     def fitted_count(self, projection: Projection) -> int:
         """How many models the current layout of `projection` was fitted on."""
         return self._layout(projection).n_fit
+
+    @property
+    def prediction_width(self) -> int:
+        """How many test-set predictions each embedded model has (0: none embedded)."""
+        return int(self._predictions.shape[1]) if self._n_predictions else 0
+
+    def check(
+        self,
+        model_id: str,
+        arch: Architecture,
+        predictions: Sequence[int] | np.ndarray,
+        width: int = 0,
+    ) -> None:
+        """Raise the `EmbeddingError` that `add` would raise for this model, computing
+        no distance. `width`: the number of predictions it must have when no model is
+        embedded yet (0: any)."""
+        if model_id in self._index:
+            raise EmbeddingError(f"model {model_id} is already embedded", model=model_id)
+        self._graph(model_id, arch)
+        labels = self._labels(model_id, predictions)
+        if width and labels.size != width:
+            raise EmbeddingError(
+                f"model {model_id}: {labels.size} predictions, but the other finished "
+                f"models have {width} (one per test example)",
+                model=model_id,
+            )
 
     def refit_due(self, n: int, n_fit: int) -> str | None:
         """The drift rule: why a layout fitted on `n_fit` models must be recomputed now
@@ -382,93 +437,129 @@ class Embedder:
         interleaved as they came), computing no distance: rows and positions are the
         recorded ones. `archs` and `predictions` give every embedded model's
         architecture and test-set predictions, for the models embedded later.
-        `settings` are the constructor's keywords, as the session used them."""
+        `settings` are the constructor's keywords, as the session used them.
+
+        Raises `EmbeddingError` naming the record that breaks the restore (see the
+        class): a model embedded twice, or against other models than were embedded
+        before it, or in another order in the two projections, or in one only; a
+        layout of other models than were embedded; a second model embedded with no
+        layout recorded; an embedded model with no architecture or predictions; or
+        distances no layout can be computed from."""
         self = cls(**settings)  # type: ignore[arg-type]
-        pending: dict[str, dict[Projection, ModelEmbedded]] = {}
-        refits: dict[Projection, LayoutRecomputed | None] = dict.fromkeys(PROJECTIONS)
+        first: dict[str, int] = {}  # model → its first placement's position
+        second: dict[Projection, int] = {}  # projection → its second placement's position
+        refits: dict[Projection, tuple[int, LayoutRecomputed] | None] = dict.fromkeys(PROJECTIONS)
         for position, record in enumerate(records):
             if isinstance(record, ModelEmbedded):
-                self._restore_placement(record, position, pending)
+                self._restore_placement(record, position)
+                first.setdefault(record.model, position)
+                if len(self._layouts[record.projection].ids) == 2:
+                    second[record.projection] = position
             elif isinstance(record, LayoutRecomputed):
-                layout = self._layout(record.projection)
+                layout = self._layout(record.projection, position)
                 if set(record.positions) != set(layout.ids):
                     raise EmbeddingError(
                         f"record {position}: the {record.projection} layout lists "
                         f"{len(record.positions)} models, not the {len(layout.ids)} embedded "
-                        "before it"
+                        "before it",
+                        record=position,
                     )
-                layout.grown.points[: len(layout.ids)] = [record.positions[m] for m in layout.ids]
-                refits[record.projection] = record
+                if layout.ids:  # (an empty layout moves nothing)
+                    layout.grown.points[: len(layout.ids)] = [
+                        record.positions[m] for m in layout.ids
+                    ]
+                refits[record.projection] = (position, record)
             else:
                 raise EmbeddingError(
                     f"record {position} is a {type(record).__name__}, "
-                    "not a ModelEmbedded or LayoutRecomputed event"
+                    "not a ModelEmbedded or LayoutRecomputed event",
+                    record=position,
                 )
-        if pending or self._layouts["structure"].ids != self._layouts["predictions"].ids:
+        structure, predicted = (self._layouts[name].ids for name in PROJECTIONS)
+        if len(structure) != len(predicted):  # in order so far (checked per record)
+            longer, shorter = PROJECTIONS if len(structure) > len(predicted) else PROJECTIONS[::-1]
+            model = self._layouts[longer].ids[len(self._layouts[shorter].ids)]
             raise EmbeddingError(
-                "the projections embed different models or orders: "
-                f"{', '.join(sorted(pending)) or 'same models, different order'}"
+                f"model {model} is embedded in the {longer} projection but not in the "
+                f"{shorter} one",
+                record=first[model],
+                model=model,
             )
         for model_id in self.ids:
             if model_id not in archs or model_id not in predictions:
+                missing = "architecture" if model_id not in archs else "predictions"
                 raise EmbeddingError(
-                    f"model {model_id} is embedded but its "
-                    f"{'architecture' if model_id not in archs else 'predictions'} are missing"
+                    f"model {model_id} is embedded but its {missing} are missing",
+                    record=first[model_id],
+                    model=model_id,
                 )
-            self._remember(
-                model_id,
-                self._graph(model_id, archs[model_id]),
-                self._labels(model_id, predictions[model_id]),
-            )
+            try:
+                graph = self._graph(model_id, archs[model_id])
+                labels = self._labels(model_id, predictions[model_id])
+            except EmbeddingError as error:
+                raise EmbeddingError(str(error), record=first[model_id], model=model_id) from None
+            self._index[model_id] = len(self._index)
+            self._remember(model_id, graph, labels)
         for name in PROJECTIONS:
             layout = self._layouts[name]
-            record = refits[name]
-            if record is None:
+            refit = refits[name]
+            if refit is None:
                 if len(layout.ids) > 1:
-                    raise EmbeddingError(f"{len(layout.ids)} models but no {name} layout recorded")
+                    raise EmbeddingError(
+                        f"{len(layout.ids)} models but no {name} layout recorded",
+                        record=second[name],
+                    )
                 layout.restore_fit(len(layout.ids), layout.grown.positions)
                 continue
+            position, record = refit
             shown = np.array([record.positions[m] for m in layout.ids[: len(record.positions)]])
-            layout.restore_fit(len(record.positions), shown.reshape(-1, 2))
+            try:
+                layout.restore_fit(len(record.positions), shown.reshape(-1, 2))
+            except EmbeddingError as error:
+                raise EmbeddingError(f"record {position}: {error}", record=position) from None
         return self
 
-    def _restore_placement(
-        self,
-        record: ModelEmbedded,
-        position: int,
-        pending: dict[str, dict[Projection, ModelEmbedded]],
-    ) -> None:
-        layout = self._layout(record.projection)
+    def _restore_placement(self, record: ModelEmbedded, position: int) -> None:
+        layout = self._layout(record.projection, position)
         if record.model in layout.ids:
             raise EmbeddingError(
-                f"record {position}: model {record.model} embedded twice in {record.projection}"
+                f"record {position}: model {record.model} embedded twice in {record.projection}",
+                record=position,
             )
         if tuple(layout.ids) != record.against:
             raise EmbeddingError(
                 f"record {position}: model {record.model} was embedded against "
-                f"{len(record.against)} models, not the {len(layout.ids)} embedded before it"
+                f"{len(record.against)} models, not the {len(layout.ids)} embedded before it",
+                record=position,
             )
         if len(record.distances) != len(record.against):
             raise EmbeddingError(
                 f"record {position}: model {record.model} has {len(record.distances)} "
-                f"distances for {len(record.against)} models"
+                f"distances for {len(record.against)} models",
+                record=position,
+            )
+        (other,) = (self._layouts[name] for name in PROJECTIONS if name != record.projection)
+        k = len(layout.ids)
+        if k < len(other.ids) and other.ids[k] != record.model:
+            # the two projections embed the same models in the same order
+            raise EmbeddingError(
+                f"record {position}: model {record.model} is embedded as number {k + 1} in "
+                f"the {record.projection} projection, but {other.ids[k]} is number {k + 1} "
+                f"in the {other.name} one",
+                record=position,
             )
         layout.ids.append(record.model)
         layout.grown.append(np.asarray(record.distances, dtype=float), (record.x, record.y))
-        seen = pending.setdefault(record.model, {})
-        seen[record.projection] = record
-        if len(seen) == len(PROJECTIONS):
-            del pending[record.model]
-            self._index[record.model] = len(self._index)
 
     # ---------------------------------------------------------------- helpers
 
-    def _layout(self, projection: str) -> _Layout:
+    def _layout(self, projection: str, record: int | None = None) -> _Layout:
         try:
             return self._layouts[projection]  # type: ignore[index]
         except KeyError:
             raise EmbeddingError(
-                f"unknown projection {projection!r}: use one of {', '.join(PROJECTIONS)}"
+                f"unknown projection {projection!r}: use one of {', '.join(PROJECTIONS)}",
+                record=record,
             ) from None
 
     def _graph(self, model_id: str, arch: Architecture) -> LayerGraph:

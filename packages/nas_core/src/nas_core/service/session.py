@@ -5,44 +5,36 @@ embedded in the model overview … The server maintains a queue of models to tra
 communicates its status after each epoch." The service
 
 - decides every command against the session's folded state and appends the events it
-  yields (`execute`), or raises `CommandError` with nothing appended;
+  yields (`execute`), or raises `CommandError` with nothing appended; a command whose
+  client-chosen `id` was applied before appends nothing again and answers with the
+  seqs it appended then;
 - hands the head of each session's queue to the ``train_model`` actor, never more than
-  the concurrency limit at once, so that reordering the queue means what it says (a
-  message on the broker could not be reordered any more);
+  the concurrency limit at once (`nas_core.service.dispatch`);
 - records what the workers report (``record_events``), and when a model finishes,
   embeds it in both learned projections and records "model embedded" (and "layout
   recomputed" when the drift rule of `nas_core.service.embedding` fires);
-- cancels a queued model at once, and a dispatched one through the cancel flags (the
-  worker records "training cancelled" at its next batch boundary).
+- cancels a queued model at once, and a dispatched one through its cancel flag (the
+  effect `StopTraining` of the decision: the worker records "training cancelled" at
+  its next batch boundary).
 
 Embedded mode (no broker URL): a `StubBroker`, a `TrainerPool` of `processes` 1-thread
 torch processes behind as many in-process worker threads, and one thread that records
 events in order. Scale-out mode (``broker_url="redis://…"``): the same actors on Redis;
-this process only records (``remap worker`` processes train).
+this process only records (``remap worker`` processes train), and a watchdog repairs
+what Redis going away lost (`nas_core.service.watchdog`).
 
 On opening a session the service rebuilds its state from the log, and its embedder from
-the recorded rows, computing nothing again; in the embedded mode a model the log shows
-"running" was being trained by a process that is gone, so it is recorded failed (with
-a retry) and trains again.
+the recorded rows, computing nothing again (`nas_core.service.restore`); in the embedded
+mode a model the log shows "running" was being trained by a process that is gone, so it
+is recorded failed and trains again, with a retry while it has had fewer than
+``max_attempts`` attempts (2, as a dead worker in the scale-out mode), else failed for
+good (queue it to train it again). A session whose log cannot be restored is set aside:
+logged with why, listed by `set_aside`, and every use of it raises `SessionSetAside`,
+while the other sessions are served (`resume_all` opens them all at a server's start).
 
-Redis going away (scale-out): a model that cannot be handed over stays dispatched and
-is sent when Redis is back; a cancel that cannot reach the flags is kept and set when
-Redis is back. A restarted Redis without persistence has lost its queues, its claims
-and the events it held for this process; the workers claim their running attempts
-again and send their records again (`Actors.resume`), and a watchdog thread repairs
-the rest. Every ``watch_interval_s``, once Redis has been reachable (same ``run_id``)
-for ``RESTART_GRACE_S`` (every live process has beaten and resumed by then):
-
-- a dispatched model the log shows queued whose attempt has no message on ``"train"``
-  (waiting or fetched) and no live claim, on two checks in a row, is sent again;
-- a model the log shows running whose attempt has recorded nothing for its silence
-  bound (``silence_s``, at least ``EPOCH_SILENCE_FACTOR`` times its longest epoch), has
-  no record waiting on ``"events"``, and whose claim has no live holder (no heartbeat
-  for ``HEARTBEAT_TIMEOUT_MS``, or the claim was lost or ended) is recorded "training
-  failed" (``will_retry`` while attempts remain; the same event id and claim take-over
-  as a worker that finds a dead holder's message, so exactly one records it) and its
-  next attempt is sent. A worker that is slow but alive (its heartbeat beats) is never
-  failed; a late event of the failed attempt is ignored by the fold.
+A store that cannot be written (the disk full) while models train: the workers' records
+are held and appended once it takes writes again (`nas_core.service.held`); a model
+whose embedding could not be recorded is embedded again then.
 """
 
 from __future__ import annotations
@@ -60,22 +52,24 @@ import msgspec
 from nas_core.data import load_dataset
 from nas_core.events import (
     VERSIONS,
-    Cancel,
     Command,
     CommandError,
     ConcurrencyError,
     CreateSession,
     Envelope,
+    EventDecodeError,
     EventStore,
-    LayoutRecomputed,
     ModelCreated,
-    ModelEmbedded,
     Pending,
     Sample,
     SessionCreated,
+    SessionExists,
     SessionState,
+    StoreError,
+    StoreUnwritable,
     TrainingFailed,
     TrainingFinished,
+    UnknownSession,
     decide,
     event_kind,
     fold,
@@ -83,49 +77,41 @@ from nas_core.events import (
 )
 from nas_core.generators import Skipped
 from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
-from nas_core.training import Throughput, TrainJob, WorkerInfo
+from nas_core.training import Throughput, WorkerInfo
 
-from .actors import (
-    EVENTS_QUEUE,
-    TRAIN_QUEUE,
-    Actors,
-    EventRecord,
-    Runner,
-    Runtime,
-    declare_actors,
-    event_id,
-    holder_name,
-    pending_records,
-    pending_tasks,
-)
-from .actors import _transient as transient
-from .broker import HEARTBEAT_INTERVAL_S, EmbeddedWorker, make_broker, start_worker
+from .actors import Actors, Runner, Runtime, declare_actors
+from .broker import EmbeddedWorker, make_broker, start_worker
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags
-from .embedding import Embedder
+from .dispatch import Dispatcher
+from .embedding import Embedder, EmbeddingError
+from .held import HeldRecords
+from .messages import EVENTS_QUEUE, TRAIN_QUEUE, EventRecord
 from .replay_plan import plan_reexecution
+from .restore import RestoreError, SessionSetAside, restore
+from .watchdog import WATCH_INTERVAL_S, WATCHDOG_SILENCE_S, Watchdog
 
-__all__ = ["Outcome", "Progress", "SessionService"]
+__all__ = ["Outcome", "Progress", "SessionService", "interrupted"]
 
 INTERRUPTED = "interrupted: the process training it stopped before the training ended"
-WATCHDOG_SILENCE_S = 30.0  # a running attempt silent this long, with no live holder: failed
-WATCH_INTERVAL_S = 1.0
-EPOCH_SILENCE_FACTOR = 3.0  # never fail before this many times the attempt's longest epoch
-RESTART_GRACE_S = 2 * HEARTBEAT_INTERVAL_S + 1.0  # live workers beat and resume by then
 
 log = logging.getLogger(__name__)
 
 
 class Outcome(msgspec.Struct, frozen=True):
     """What a command did: the envelopes it appended (none for a retried command, or for
-    a cancel that the worker will record) and the attempts a generator skipped, with
-    their reasons."""
+    a cancel that the worker will record), the attempts a generator skipped, with their
+    reasons, and for a retried command the first and last seq it appended before."""
 
     envelopes: tuple[Envelope, ...]
     skipped: tuple[Skipped, ...] = ()
+    retried: tuple[int, int] | None = None
 
     @property
     def seqs(self) -> tuple[int, int] | None:
-        """The first and last seq appended (``None`` when nothing was)."""
+        """The first and last seq the command appended, now or, retried, before
+        (``None`` when it appended nothing)."""
+        if self.retried is not None:
+            return self.retried
         if not self.envelopes:
             return None
         return self.envelopes[0].seq, self.envelopes[-1].seq
@@ -143,17 +129,14 @@ class Progress(msgspec.Struct, frozen=True):
 
 @dataclass
 class _Live:
-    """A session the service has open: its folded state, embedder and throughput, and
-    the models handed to the broker whose training has not ended."""
+    """A session the service has open: its folded state, embedder and throughput (what
+    it handed to the broker is the `Dispatcher`'s)."""
 
     state: SessionState
     embedder: Embedder
     throughput: Throughput
-    dispatched: set[str] = field(default_factory=set)
-    unsent: set[str] = field(default_factory=set)  # dispatched, but the broker was away
-    cancels: set[str] = field(default_factory=set)  # cancelled while the broker was away
-    heard: dict[str, float] = field(default_factory=dict)  # model → last event (monotonic)
-    missing: set[str] = field(default_factory=set)  # queued, no message at the last check
+    unembedded: dict[str, None] = field(default_factory=dict)  # done, to embed (in order)
+    recovered: bool = False  # `_recover` has run to its end
 
 
 class SessionService:
@@ -185,6 +168,7 @@ class SessionService:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._live_sessions: dict[str, _Live] = {}
+        self._set_aside: dict[str, tuple[int, str]] = {}  # session → (its last seq, why)
         self._datasets: dict[DataSpec, DatasetInfo] = {}
         self._pool = None
         self._workers: list[EmbeddedWorker] = []
@@ -194,45 +178,47 @@ class SessionService:
             from nas_core.training import TrainerPool
 
             runner = self._pool = TrainerPool(processes, data_root=self.data_root)
-        self._stop_watch = threading.Event()
-        self._run_id: str | None = None
-        self._steady_since: float | None = None  # Redis reachable, same run_id, since
         self.broker = make_broker(broker_url)
         self.actors: Actors = declare_actors(
             self.broker, Runtime(runner=runner if self.embedded else None, cancel=cancel,
                                  record=self._record)
         )  # fmt: skip
-        self._workers.append(
-            start_worker(self.broker, {EVENTS_QUEUE}, 1, on_broker_restart=self._broker_back)
+        self._dispatcher = Dispatcher(
+            self.actors, processes=processes if self.embedded else None, data_root=self.data_root
         )
-        if self.embedded:
-            self._workers.append(start_worker(self.broker, {TRAIN_QUEUE}, processes))
+        self._held = HeldRecords(self._apply, self._lock)
         self._watchdog = None
         if not self.embedded:
-            self._watchdog = threading.Thread(
-                target=self._watch, name="remap-watchdog", daemon=True
+            self._watchdog = Watchdog(
+                self.actors,
+                self._dispatcher,
+                states=self._states,
+                append=self._append_to,
+                waiting=self._held.waiting,
+                lock=self._lock,
+                silence_s=self.silence_s,
+                interval_s=self.watch_interval_s,
             )
+        back = None if self._watchdog is None else self._watchdog.broker_back
+        self._workers.append(start_worker(self.broker, {EVENTS_QUEUE}, 1, on_broker_restart=back))
+        if self.embedded:
+            self._workers.append(start_worker(self.broker, {TRAIN_QUEUE}, processes))
+        if self._watchdog is not None:
             self._watchdog.start()
 
     # ----------------------------------------------------------------- lifecycle
 
     def close(self) -> None:
         """Stop the workers (trainings in progress are cancelled) and the pool."""
-        self._stop_watch.set()
+        self._held.stop()
         if self._watchdog is not None:
-            self._watchdog.join(timeout=30)
+            self._watchdog.stop()
         with self._lock:
-            for session, live in self._live_sessions.items():
-                for model in live.dispatched:
-                    try:
-                        self.actors.cancel(session, model)
-                    except Exception as error:
-                        if not transient(error):
-                            raise
-                        log.warning("model %s: broker unreachable, not cancelled", model)
+            self._dispatcher.stop_all()
         for worker in reversed(self._workers):  # the trainers first: they send events
             worker.stop(timeout_s=60)
         self._workers.clear()
+        self._held.close()  # the last records, if the store takes them now
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -246,9 +232,34 @@ class SessionService:
     # ----------------------------------------------------------------- reading
 
     def state(self, session: str) -> SessionState:
-        """The session's current state (the fold of its whole log)."""
+        """The session's current state (the fold of its whole log). Raises
+        `SessionSetAside` for a session whose log cannot be restored."""
         with self._lock:
             return self._open(session).state
+
+    def resume_all(self) -> dict[str, str]:
+        """Open every session of the store (a server's start): models a killed server
+        left running train again and queued ones are handed out. A session that cannot
+        be restored is set aside (logged) and the others are opened; returns the
+        sessions set aside, with why."""
+        for info in self.store.sessions():
+            try:
+                self.state(info.id)
+            except SessionSetAside:
+                pass  # logged when it was set aside
+            except StoreUnwritable as error:  # opened at its next use
+                log.warning("session %s: not resumed now: %s", info.id, error)
+        return self.set_aside()
+
+    def set_aside(self) -> dict[str, str]:
+        """The sessions set aside because their logs cannot be restored, with why."""
+        with self._lock:
+            return {session: why for session, (_, why) in self._set_aside.items()}
+
+    @property
+    def unrecorded(self) -> int:
+        """How many of the workers' records wait for the store to take writes again."""
+        return len(self._held)
 
     def trainers(self) -> tuple[WorkerInfo, ...]:
         """The trainer processes of the embedded mode (pid, the model each trains)."""
@@ -282,26 +293,31 @@ class SessionService:
     def execute(self, session: str, command: Command) -> Outcome:
         """Decide `command` against the session's state and append its events in one
         transaction; raises `CommandError` (nothing appended) when it does not apply.
-        A command whose client-chosen `id` was applied before appends nothing again."""
+        A command whose client-chosen `id` was applied before appends nothing again:
+        its `Outcome` has the seqs it appended then (`retried`)."""
         with self._lock:
-            if command.id is not None and self.store.find(session, f"{command.id}:0"):
-                return Outcome(())  # a retry of a command that was applied: harmless
+            if command.id is not None:
+                retried = _applied(self.store, session, command.id)
+                if retried is not None:  # a retry of a command that was applied: harmless
+                    return Outcome((), retried=retried)
             live = self._open(session, creating=isinstance(command, CreateSession))
             dataset = self._dataset(command.data) if isinstance(command, CreateSession) else None
             for _ in range(3):  # another writer may have appended meanwhile: decide again
                 decision = decide(
-                    live.state, command, dataset=dataset, estimate=self._estimator(live)
+                    live.state,
+                    command,
+                    dataset=dataset,
+                    estimate=self._estimator(live),
+                    dispatched=self._dispatcher.dispatched(session),
                 )
-                if isinstance(command, Cancel) and command.model in live.dispatched:
-                    # validated above; the worker records the cancel when it stops
-                    self._cancel(session, live, command.model)
-                    return Outcome(())
                 try:
                     new = self._append(session, live, decision.events)
                 except ConcurrencyError:
                     live = self._reload(session)
                     continue
-                self._pump(session, live)
+                for effect in decision.effects:  # StopTraining: the worker records it
+                    self._dispatcher.cancel(session, effect.model)
+                self._dispatcher.pump(session, live.state)
                 return Outcome(tuple(new), decision.skipped)
             raise CommandError("$", f"session {session} is being changed by another writer")
 
@@ -328,7 +344,7 @@ class SessionService:
         with self._lock:
             live = self._open(session, creating=True)
             if live.state.created:
-                raise CommandError("$.session", f"session {session!r} exists already")
+                raise SessionExists("$.session", f"session {session!r} exists already")
             state, pending = live.state, []
             estimate = self._estimator(live)
             for step in steps:
@@ -347,7 +363,7 @@ class SessionService:
                 state = fold(_draft(session, state.last_seq, events), state)
                 pending.extend(events)
             self._append(session, live, pending)
-            self._pump(session, live)
+            self._dispatcher.pump(session, live.state)
         return session
 
     def wait_idle(
@@ -367,7 +383,7 @@ class SessionService:
                 if on_progress is not None and progress != last:
                     on_progress(progress)
                     last = progress
-                if _idle(live):
+                if _idle(live, self._dispatcher.dispatched(session)):
                     return live.state
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
@@ -376,7 +392,60 @@ class SessionService:
                     )
                 self._changed.wait(0.5 if left is None else min(0.5, left))
 
-    # ----------------------------------------------------------------- internals
+    # ----------------------------------------------------------------- recording
+
+    def _record(self, record: EventRecord) -> None:
+        """``record_events``: append a worker's event, then embed, then dispatch; held
+        (with every record after it) while the store cannot be written."""
+        with self._lock:
+            if self._held.record(record):
+                self._dispatcher.heard(record.session, getattr(record.event, "model", None))
+
+    def _apply(self, record: EventRecord) -> None:
+        """Record one worker's event. Tried again whole after `StoreUnwritable`: the
+        event's id makes a second append a no-op, and an embedding not recorded is
+        still pending."""
+        live = self._open(record.session)
+        new = self._append(record.session, live, [Pending(record.id, record.event)])
+        event = record.event
+        self._dispatcher.recorded(record.session, live.state, getattr(event, "model", None))
+        if new and isinstance(event, TrainingFinished):
+            m = live.state.models.get(event.model)
+            if m is not None and m.status == "done" and m.id not in live.embedder:
+                live.throughput = _observe(live.throughput, live.state, m.flops, m.result)
+                live.unembedded[m.id] = None
+        self._embed_pending(record.session, live)
+        self._dispatcher.pump(record.session, live.state)
+
+    def _embed_pending(self, session: str, live: _Live) -> None:
+        """Embed the done models not embedded yet, in the order they finished."""
+        for model in list(live.unembedded):
+            m = live.state.models.get(model)
+            if m is not None and m.status == "done" and model not in live.embedder:
+                try:
+                    self._embed(session, live, model)
+                except EmbeddingError as error:
+                    log.error("session %s: model %s cannot be embedded: %s", session, model, error)
+            live.unembedded.pop(model, None)
+
+    def _embed(self, session: str, live: _Live, model: str) -> None:
+        m = live.state.models[model]
+        assert m.result is not None
+        try:
+            update = live.embedder.add(model, m.arch, m.result.predictions)
+            pending = [
+                Pending(f"{model}:embedded:{e.projection}", e) for e in update.placements
+            ] + [
+                Pending(f"{model}:layout:{e.projection}", e) for e in update.relayouts
+            ]  # fmt: skip
+            self._append(session, live, pending)
+        except BaseException:
+            # the embedder may hold the model now and the log does not: rebuild it
+            # from the log (the model stays pending)
+            self._reload(session)
+            raise
+
+    # ----------------------------------------------------------------- sessions
 
     def _dataset(self, spec: DataSpec) -> DatasetInfo:
         if spec not in self._datasets:
@@ -387,54 +456,76 @@ class SessionService:
         live = self._live_sessions.get(session)
         if live is None:
             live = self._reload(session)
-            if not live.state.created and not creating:
-                raise CommandError("$.session", f"no session {session!r} in this store")
+        if not live.state.created and not creating:
+            raise UnknownSession(session)
+        if not live.recovered:
             self._recover(session, live)
         return live
 
     def _reload(self, session: str) -> _Live:
-        envelopes = self.store.read(session)
-        state = fold(envelopes)
-        records = [
-            e.event for e in envelopes if isinstance(e.event, ModelEmbedded | LayoutRecomputed)
-        ]
-        done = [m for m in state.models.values() if m.result is not None]
-        embedder = Embedder.restore(
-            records,
-            {m.id: m.arch for m in done},
-            {m.id: m.result.predictions for m in done},  # type: ignore[union-attr]
-        )
-        throughput = Throughput()
-        for m in done:
-            throughput = _observe(throughput, state, m.flops, m.result)
-        old = self._live_sessions.get(session)
-        live = _Live(state, embedder, throughput)
-        if old is not None:
-            live.dispatched, live.unsent, live.cancels = old.dispatched, old.unsent, old.cancels
-            live.heard, live.missing = old.heard, old.missing
-        self._live_sessions[session] = live
+        """(Re)build the session from its log: a new `_Live`, or the open one brought
+        up to date in place (what it dispatched is kept). Raises `SessionSetAside`."""
+        aside = self._set_aside.get(session)
+        if aside is not None and aside[0] == self.store.last_seq(session):
+            raise SessionSetAside(session, aside[1])  # tried again once the log grows
+        try:
+            envelopes = self.store.read(session)
+            restored = restore(envelopes)
+        except RestoreError as error:
+            raise self._put_aside(session, str(error)) from None
+        except StoreError as error:
+            if not isinstance(error.__cause__, EventDecodeError):
+                raise
+            raise self._put_aside(
+                session, str(error).removeprefix(f"{self.store.path}: ")
+            ) from None
+        self._set_aside.pop(session, None)
+        live = self._live_sessions.get(session)
+        if live is None:
+            live = self._live_sessions[session] = _Live(
+                restored.state, restored.embedder, restored.throughput
+            )
+        else:
+            live.state, live.embedder = restored.state, restored.embedder
+            live.throughput = restored.throughput
+        live.unembedded = dict.fromkeys(restored.unembedded)
         return live
+
+    def _put_aside(self, session: str, why: str) -> SessionSetAside:
+        """Set `session` aside (its log cannot be restored); the error to raise."""
+        self._set_aside[session] = (self.store.last_seq(session), why)
+        self._live_sessions.pop(session, None)
+        self._dispatcher.forget(session)
+        log.error("session %s is set aside: its log cannot be restored: %s", session, why)
+        return SessionSetAside(session, why)
 
     def _recover(self, session: str, live: _Live) -> None:
         """Make an opened session whole: models left "running" by a process that is
         gone train again (embedded mode only: in the scale-out mode a remote worker may
-        still be at it), and a done model that was not embedded is embedded now."""
+        still be at it), at most ``max_attempts`` attempts in all, and a done model that
+        was not embedded is embedded now."""
         if self.embedded:
+            limit = self.actors.runtime.max_attempts
+            dispatched = self._dispatcher.dispatched(session)
             orphans = [m for m in live.state.models.values() if m.status == "running"]
             pending = [
                 Pending(
                     f"{m.id}:{m.attempts}:interrupted",
-                    TrainingFailed(m.id, m.attempts, INTERRUPTED, will_retry=True),
+                    TrainingFailed(
+                        m.id,
+                        m.attempts,
+                        interrupted(m.attempts, limit),
+                        will_retry=m.attempts < limit,
+                    ),
                 )
                 for m in orphans
-                if m.id not in live.dispatched
+                if m.id not in dispatched
             ]
             if pending:
                 self._append(session, live, pending)
-        for m in list(live.state.models.values()):
-            if m.status == "done" and m.id not in live.embedder:
-                self._embed(session, live, m.id)
-        self._pump(session, live)
+        self._embed_pending(session, live)
+        self._dispatcher.pump(session, live.state)
+        live.recovered = True
 
     def _append(self, session: str, live: _Live, pending: Sequence[Pending]) -> list[Envelope]:
         if not pending:
@@ -446,6 +537,16 @@ class SessionService:
             self._changed.notify_all()
         return new
 
+    def _append_to(self, session: str, pending: Sequence[Pending]) -> SessionState:
+        """The watchdog's append: `pending` to an open session; its state after."""
+        live = self._live_sessions[session]
+        self._append(session, live, pending)
+        return live.state
+
+    def _states(self) -> dict[str, SessionState]:
+        """The open sessions' states (for the watchdog)."""
+        return {session: live.state for session, live in self._live_sessions.items()}
+
     def _estimator(self, live: _Live) -> Callable[[int, TrainConfig], float | None]:
         split = live.state.split
         n_train = 0 if split is None else split.train
@@ -455,216 +556,35 @@ class SessionService:
 
         return estimate
 
-    def _pump(self, session: str, live: _Live) -> None:
-        """Hand queued models to the broker, head first, up to the concurrency limit."""
-        state = live.state
-        if state.settings is None:
-            return
-        limit = state.settings.concurrency
-        if self.embedded:
-            limit = min(limit, self.processes)
-        for model in state.queue:
-            if len(live.dispatched) >= limit:
-                break
-            if model in live.dispatched:
-                continue
-            live.dispatched.add(model)
-            self._send(session, live, model)
 
-    def _job(self, live: _Live, model: str) -> TrainJob:
-        state = live.state
-        m = state.models[model]
-        assert m.config is not None
-        assert m.seed is not None
-        return TrainJob(
-            model_id=model,
-            arch=m.arch,
-            config=m.config,
-            seed=m.seed,
-            data=state.data or DataSpec(),
-            data_root=None if self.data_root is None else str(self.data_root),
-        )
+def interrupted(attempt: int, max_attempts: int) -> str:
+    """Why attempt `attempt` of a model ended with the process that trained it: with a
+    retry while it is below `max_attempts`, else failed for good."""
+    if attempt < max_attempts:
+        return INTERRUPTED
+    return (
+        f"{INTERRUPTED}, for the {_nth(attempt)} time: not tried again (at most "
+        f"{max_attempts} attempts); queue it to train it again"
+    )
 
-    def _send(self, session: str, live: _Live, model: str) -> None:
-        """Send `model`'s next attempt to ``"train"``; if the broker cannot be reached,
-        note it in `unsent` for `_broker_back`."""
-        m = live.state.models[model]
-        job = self._job(live, model)
-        try:
-            self.actors.enqueue(session, job, attempt=m.attempts + 1)
-        except Exception as error:
-            if not transient(error):
-                raise
-            log.warning(
-                "model %s: broker unreachable (%s); sending it when it is back", model, error
-            )
-            live.unsent.add(model)
-        else:
-            live.unsent.discard(model)
 
-    def _cancel(self, session: str, live: _Live, model: str) -> None:
-        """Set `model`'s cancel flag; while the broker is away, keep it for later."""
-        try:
-            self.actors.cancel(session, model)
-        except Exception as error:
-            if not transient(error):
-                raise
-            log.warning("model %s: broker unreachable (%s); cancelling it when back", model, error)
-            live.cancels.add(model)
-        else:
-            live.cancels.discard(model)
+def _nth(n: int) -> str:
+    ordinal = {1: "first", 2: "second", 3: "third"}
+    return ordinal.get(n, f"{n}th")
 
-    def _broker_back(self, restarted: bool) -> None:
-        """Redis is reachable again: send what could not be sent, set the cancels that
-        could not be set. What a restart lost is the watchdog's (`_check`)."""
-        with self._lock:
-            if restarted:
-                self._steady_since = time.monotonic()  # the watchdog waits its grace again
-            for session, live in self._live_sessions.items():
-                for model in sorted(live.unsent & live.dispatched):
-                    log.warning("session %s: sending model %s again", session, model)
-                    self._send(session, live, model)
-                live.unsent &= live.dispatched
-                for model in sorted(live.cancels & live.dispatched):
-                    self._cancel(session, live, model)
-                live.cancels &= live.dispatched
 
-    def _watch(self) -> None:
-        while not self._stop_watch.wait(self.watch_interval_s):
-            try:
-                self._check()
-            except Exception as error:
-                if not transient(error):
-                    log.exception("the watchdog's check failed")
-                self._steady_since = None  # Redis is away: wait the grace once it is back
-
-    def _check(self) -> None:
-        """One round of the watchdog (see the module docstring)."""
-        client = self.broker.client  # type: ignore[attr-defined]
-        run_id = str(client.info("server")["run_id"])
-        now = time.monotonic()
-        if run_id != self._run_id or self._steady_since is None:
-            self._run_id, self._steady_since = run_id, now
-        if now - self._steady_since < RESTART_GRACE_S:
-            return
-        claims = self.actors.claims
-        assert claims is not None
-        with self._lock:
-            tasks = records = None
-            for session, live in list(self._live_sessions.items()):
-                if live.cancels:
-                    for model in sorted(live.cancels & live.dispatched):
-                        self._cancel(session, live, model)
-                    live.cancels &= live.dispatched
-                for model in sorted(live.dispatched):
-                    m = live.state.models.get(model)
-                    if m is None:
-                        continue
-                    if m.status == "queued" and model not in live.unsent:
-                        if tasks is None:
-                            tasks = pending_tasks(self.broker)
-                        attempt = m.attempts + 1
-                        if (session, model, attempt) in tasks:
-                            live.missing.discard(model)
-                            continue
-                        claim = claims.check(session, model, attempt)
-                        if claim == "alive":  # trained; its "started" is on its way
-                            live.missing.discard(model)
-                        elif model in live.missing:  # lost (with a restarted Redis)
-                            log.warning(
-                                "session %s: model %s (attempt %d, claim %s) has no message "
-                                "on the broker; sending it again", session, model, attempt, claim
-                            )  # fmt: skip
-                            live.missing.discard(model)
-                            if claim == "ended":  # it ended, and all it said was lost
-                                claims.release(session, model, attempt)
-                            self._resend(session, live, model)
-                        else:
-                            live.missing.add(model)  # look again next round
-                    elif m.status == "running":
-                        heard = live.heard.setdefault(model, now)
-                        longest = max((e.seconds for e in m.curve), default=0.0)
-                        bound = max(self.silence_s, EPOCH_SILENCE_FACTOR * longest)
-                        if now - heard < bound:
-                            continue
-                        if records is None:
-                            records = pending_records(self.broker)
-                        if (session, model) in records:
-                            continue  # its news is waiting on "events"
-                        outcome, held = claims.take_over(session, model, m.attempts)
-                        if outcome == "alive":
-                            continue  # slow, but its worker beats: never failed
-                        self._silent(session, live, model, held, now - heard)
-
-    def _silent(self, session: str, live: _Live, model: str, held: str, silent_s: float) -> None:
-        """Record that `model`'s running attempt went silent with no live worker, and
-        send its next attempt (or leave it failed)."""
-        m = live.state.models[model]
-        retry = m.attempts < self.actors.runtime.max_attempts
-        who = holder_name(held) if held else (m.worker or "(unknown)")
-        reason = (
-            f"worker {who} went silent: nothing recorded for {silent_s:.0f} s "
-            "and no heartbeat on the broker"
-        )
-        log.warning("session %s: model %s attempt %d: %s", session, model, m.attempts, reason)
-        failed = TrainingFailed(model, m.attempts, reason, will_retry=retry)
-        self._append(session, live, [Pending(event_id(model, m.attempts, "failed"), failed)])
-        live.heard.pop(model, None)
-        if retry and live.state.models[model].status == "queued":
-            self._send(session, live, model)
-            return
-        live.dispatched.discard(model)
-        try:
-            self.actors.runtime.cancel.clear(session, model)
-        except Exception as error:
-            if not transient(error):
-                raise
-        self._pump(session, live)
-
-    def _resend(self, session: str, live: _Live, model: str) -> None:
-        """Send `model`'s next attempt again (its message was lost); the cancel flag,
-        if any, stays."""
-        state = live.state
-        m = state.models[model]
-        job = self._job(live, model)
-        try:
-            self.actors.resend(session, job, m.attempts + 1)
-        except Exception as error:
-            if not transient(error):
-                raise
-            live.unsent.add(model)
-
-    def _record(self, record: EventRecord) -> None:
-        """``record_events``: append a worker's event, then embed, then dispatch."""
-        with self._lock:
-            live = self._open(record.session)
-            new = self._append(record.session, live, [Pending(record.id, record.event)])
-            event = record.event
-            model = getattr(event, "model", None)
-            m = None if model is None else live.state.models.get(model)
-            if m is not None:
-                if m.status in ("queued", "running"):
-                    live.heard[model] = time.monotonic()
-                else:  # ended (a late event of an older attempt changes nothing)
-                    live.dispatched.discard(model)
-                    live.heard.pop(model, None)
-            if new and isinstance(event, TrainingFinished):
-                m = live.state.models.get(event.model)
-                if m is not None and m.status == "done":
-                    live.throughput = _observe(live.throughput, live.state, m.flops, m.result)
-                    self._embed(record.session, live, event.model)
-            self._pump(record.session, live)
-
-    def _embed(self, session: str, live: _Live, model: str) -> None:
-        m = live.state.models[model]
-        assert m.result is not None
-        update = live.embedder.add(model, m.arch, m.result.predictions)
-        pending = [
-            Pending(f"{model}:embedded:{e.projection}", e) for e in update.placements
-        ] + [
-            Pending(f"{model}:layout:{e.projection}", e) for e in update.relayouts
-        ]  # fmt: skip
-        self._append(session, live, pending)
+def _applied(store: EventStore, session: str, command_id: str) -> tuple[int, int] | None:
+    """The first and last seq of the events that the command with `command_id` appended
+    (its events' ids are ``f"{command_id}:{k}"``, one run), or None if it was not."""
+    first = store.find(session, f"{command_id}:0")
+    if first is None:
+        return None
+    last, k = first.seq, 1
+    for row in store.read_rows(session, after=first.seq, upto=first.seq + 10_000):  # ids only
+        if row.id != f"{command_id}:{k}":
+            break
+        last, k = row.seq, k + 1
+    return first.seq, last
 
 
 def _draft(session: str, last_seq: int, events: Sequence[Pending]) -> list[Envelope]:
@@ -691,9 +611,9 @@ def _progress(live: _Live) -> Progress:
     return Progress(ended=ended, total=total, embedded=len(live.embedder), running=running)
 
 
-def _idle(live: _Live) -> bool:
+def _idle(live: _Live, dispatched: frozenset[str]) -> bool:
     state = live.state
-    if state.queue or live.dispatched:
+    if state.queue or dispatched:
         return False
     return all(
         m.status not in ("queued", "running") and (m.status != "done" or m.id in live.embedder)

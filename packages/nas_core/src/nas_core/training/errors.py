@@ -17,8 +17,8 @@ class TrainingError(NasCoreError):
 
 
 class TrainingCancelled(TrainingError):
-    """The run was asked to stop and stopped at a batch boundary after ``epochs``
-    complete epochs."""
+    """Raised when the run was asked to stop: it stopped at a batch boundary after
+    ``epochs`` complete epochs."""
 
     def __init__(self, epochs: int) -> None:
         self.epochs = epochs
@@ -29,8 +29,8 @@ class TrainingCancelled(TrainingError):
 
 
 class TrainingFailed(TrainingError):
-    """The training raised inside a worker process. ``reason`` is ``"Kind: message"``
-    of the exception there; ``details`` its traceback text."""
+    """Raised when the training raised inside a worker process. ``reason`` is
+    ``"Kind: message"`` of the exception there; ``details`` its traceback text."""
 
     def __init__(self, reason: str, details: str = "") -> None:
         self.reason = reason
@@ -42,9 +42,9 @@ class TrainingFailed(TrainingError):
 
 
 class WorkerDied(TrainingError):
-    """The worker process training the model ended without an answer (killed, out of
-    memory, crashed); ``reason`` says how (its exit code or signal). The pool has
-    already replaced it, so the job may be retried."""
+    """Raised when the worker process training the model ended without an answer
+    (killed, out of memory, crashed); ``reason`` says how (its exit code or signal).
+    The pool has already replaced it, so the job may be retried."""
 
     def __init__(self, reason: str, exitcode: int | None = None) -> None:
         self.reason = reason

@@ -19,7 +19,7 @@ export function childrenOf(state, parent) {
   return out.sort((a, b) => b.created_seq - a.created_seq);
 }
 
-/** {value, live}: the test accuracy, or while training the latest validation accuracy. */
+/** {value, live}: the test accuracy, or while training the last epoch's validation accuracy. */
 export function accuracy(model) {
   if (model.result) return { value: model.result.test_acc, live: false };
   const last = model.curve.at(-1);
@@ -59,45 +59,99 @@ function deltaClass(x) {
   return x > 0 ? "up" : x < 0 ? "down" : "";
 }
 
-/** The table; `onSelect(id)` when a row is chosen. */
-export function childrenTable(state, parent, onSelect) {
-  const kids = childrenOf(state, parent.id);
+const COLUMNS = [
+  { key: "id", label: "Model", value: (m) => m.created_seq },
+  { key: "chip", label: "SNAC", value: null },
+  { key: "changes", label: "Changes", value: (m) => m.description ?? "" },
+  { key: "params", label: "Params", num: true, value: (m) => m.params },
+  { key: "dparams", label: "Δ", num: true, title: "parameters vs the parent", value: (m, p) => m.params - p.params },
+  { key: "acc", label: "Acc", num: true, value: (m) => accuracy(m).value },
+  { key: "dacc", label: "Δ pt", num: true, title: "accuracy change in points", value: (m, p) => dAccOf(m, p) },
+  { key: "status", label: "Status", value: (m) => m.status },
+  { key: "loss", label: "Loss", value: null },
+];
+
+function dAccOf(m, parent) {
+  const a = accuracy(m).value;
+  const b = accuracy(parent).value;
+  return a !== null && b !== null ? a - b : null;
+}
+
+/** `kids` sorted by `sort` ({key, dir}; null: newest first); missing values go last. */
+export function sortChildren(kids, parent, sort) {
+  if (!sort) return kids;
+  const col = COLUMNS.find((c) => c.key === sort.key);
+  if (!col?.value) return kids;
+  const keyed = kids.map((m, i) => [col.value(m, parent), i, m]);
+  keyed.sort((a, b) => {
+    const [x] = a;
+    const [y] = b;
+    if (x === null || x === undefined) return y === null || y === undefined ? a[1] - b[1] : 1;
+    if (y === null || y === undefined) return -1;
+    const c = typeof x === "string" ? x.localeCompare(y, undefined, { numeric: true }) : x - y;
+    return c ? sort.dir * c : a[1] - b[1];
+  });
+  return keyed.map((k) => k[2]);
+}
+
+/** The table. `view`: {sort, open} (the table's sort and expanded rows); `on`: {select,
+ * rebase, toDrawer, toggle, sort, snacUrl, selected, replay}. A row click selects the
+ * child (the inspector shows it); Generate re-bases only by "Generate from this". */
+export function childrenTable(state, parent, view, on) {
+  const kids = sortChildren(childrenOf(state, parent.id), parent, view.sort);
   if (!kids.length) {
     return html`<p class="empty">No children of ${parent.id} yet: run ablations, variations or a handcrafted model above.</p>`;
   }
-  const base = accuracy(parent).value;
+  const inDrawer = new Set(state.drawer);
   const row = (m) => {
     const acc = accuracy(m);
-    const dAcc = acc.value !== null && base !== null ? acc.value - base : null;
+    const dAcc = dAccOf(m, parent);
     const dParams = m.params - parent.params;
     const changes = m.description || (m.changes ?? []).length + " changes";
     const status = m.status;
-    return html`<tr tabindex="0" data-model=${m.id} aria-label="child ${m.id}: ${changes}"
-        @click=${() => onSelect(m.id)}
-        @keydown=${(e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), onSelect(m.id))}>
-      <td class="id">${m.id}</td>
-      <td>${TYPES[m.origin?.type] ?? m.origin?.type ?? ""}</td>
+    const type = TYPES[m.origin?.type] ?? m.origin?.type ?? "";
+    const open = view.open.has(m.id);
+    const est = estimate(m.estimate_s);
+    const main = html`<tr tabindex="0" data-model=${m.id} aria-label="child ${m.id}: ${changes}"
+        class=${m.id === on.selected ? "selected" : ""} aria-selected=${m.id === on.selected ? "true" : "false"}
+        @click=${() => on.select(m.id)}
+        @keydown=${(e) => (e.key === "Enter" || e.key === " ") && e.target === e.currentTarget && (e.preventDefault(), on.select(m.id))}>
+      <td class="id"><button class="expand" aria-expanded=${open ? "true" : "false"} aria-label="${open ? "collapse" : "expand"} ${m.id}"
+          @click=${(e) => { e.stopPropagation(); on.toggle(m.id); }}>${open ? "▾" : "▸"}</button><span class="who"><span>${m.id}</span><small>${type}</small></span></td>
+      <td class="chip"><img src=${on.snacUrl(m.id)} alt="SNAC of ${m.id}" height="20" loading="lazy"></td>
       <td class="changes" title=${changes}><span>${changes}</span></td>
       <td class="num">${formatCount(m.params)}</td>
       <td class="num ${deltaClass(-dParams)}">${formatDelta(dParams, formatCount)}</td>
-      <td class="num acc ${acc.live ? "live" : ""}" title=${acc.live ? "validation accuracy so far (training)" : "test accuracy"}>
+      <td class="num acc ${acc.live ? "live" : ""}" title=${acc.live ? "validation accuracy of the last epoch (training)" : "test accuracy"}>
         ${acc.value === null ? "–" : formatAcc(acc.value)}${acc.live ? html`<sup>val</sup>` : ""}</td>
       <td class="num ${deltaClass(dAcc)}">${dAcc === null ? "" : formatDelta(dAcc * 100, (v) => v.toFixed(1))}</td>
-      <td class="num">${estimate(m.estimate_s)}</td>
-      <td><span class="status" style="--c:${STATUS_COLORS[status] ?? "#8a8f98"}">${status}</span></td>
+      <td title=${est ? `estimated training time ${est}` : ""}><span class="status" style="--c:${STATUS_COLORS[status] ?? "#8a8f98"}">${status}</span></td>
       <td class="spark-cell">${sparkline(m)}</td>
     </tr>`;
+    if (!open) return main;
+    return html`${main}<tr class="detail" data-detail=${m.id}><td colspan=${COLUMNS.length}>
+      <div class="detail-body">
+        <img src=${on.snacUrl(m.id)} alt="" height="20">
+        <p class="full-changes">${type}: ${changes}${est ? html` <span class="muted">· est. ${est}</span>` : ""}</p>
+        <div class="detail-actions">
+          <button ?disabled=${on.replay || inDrawer.has(m.id)} @click=${() => on.toDrawer(m.id)}>${inDrawer.has(m.id) ? "In the drawer" : "Add to drawer"}</button>
+          <button @click=${() => on.rebase(m.id)}>Generate from ${m.id}</button>
+        </div>
+      </div></td></tr>`;
+  };
+  const th = (c) => {
+    const sorted = view.sort?.key === c.key ? (view.sort.dir > 0 ? "ascending" : "descending") : "none";
+    const arrow = sorted === "ascending" ? "▲" : sorted === "descending" ? "▼" : "";
+    if (!c.value) return html`<th class=${c.num ? "num" : ""}>${c.label}</th>`;
+    return html`<th class=${c.num ? "num" : ""} aria-sort=${sorted} title=${c.title ?? `sort by ${c.label}`}>
+      <button class="sort" aria-label="Sort children by ${c.title ?? c.label}" @click=${() => on.sort(c.key)}>${c.label}<span class="arrow">${arrow}</span></button></th>`;
   };
   return html`<table class="children" aria-label="children of ${parent.id}">
     <colgroup>
-      <col style="width:48px"><col style="width:78px"><col><col style="width:44px"><col style="width:50px">
-      <col style="width:58px"><col style="width:44px"><col style="width:44px"><col style="width:62px"><col style="width:68px">
+      <col style="width:62px"><col style="width:46px"><col><col style="width:58px"><col style="width:44px">
+      <col style="width:50px"><col style="width:44px"><col style="width:62px"><col style="width:70px">
     </colgroup>
-    <thead><tr>
-      <th>Model</th><th>Type</th><th>Changes</th><th class="num">Params</th><th class="num">Δ</th>
-      <th class="num">Acc</th><th class="num" title="accuracy change in points">Δ pt</th>
-      <th class="num" title="estimated training time">Est.</th><th>Status</th><th>Loss</th>
-    </tr></thead>
+    <thead><tr>${COLUMNS.map(th)}</tr></thead>
     <tbody>${repeat(kids, (m) => m.id, row)}</tbody>
   </table>`;
 }
@@ -106,6 +160,24 @@ export const childrenStyles = `
 table.children { table-layout: fixed; font-size: 12px; }
 table.children th, table.children td { padding: 3px 4px; }
 table.children tbody tr { cursor: pointer; height: 36px; }
+table.children th button.sort { all: unset; cursor: pointer; white-space: nowrap; }
+table.children th button.sort:focus-visible { outline: 2px solid var(--remap-accent); }
+table.children th .arrow { display: inline-block; width: 8px; font-size: 8px; }
+table.children th .arrow:empty { display: none; }
+table.children th { overflow: hidden; text-overflow: ellipsis; font-size: 11px; }
+table.children td.chip img { max-width: 40px; }
+table.children tbody tr.selected { background: var(--remap-accent-soft); box-shadow: inset 3px 0 0 var(--remap-accent); }
+table.children td.id { white-space: nowrap; }
+table.children td.id .who { display: inline-flex; flex-direction: column; vertical-align: middle; line-height: 1.15; }
+table.children td.id small { font-family: var(--remap-font); color: var(--remap-muted); font-size: 10px; }
+table.children button.expand { border: none; background: none; padding: 0 3px 0 0; color: var(--remap-muted); vertical-align: middle; }
+table.children td.chip img { height: 20px; max-width: 54px; object-fit: contain; object-position: left center; display: block; }
+table.children tr.detail { cursor: default; }
+table.children tr.detail td { white-space: normal; background: var(--remap-panel); }
+table.children .detail-body { display: flex; flex-direction: column; gap: 6px; padding: 4px 2px; }
+table.children .detail-body img { height: 28px; align-self: flex-start; }
+table.children .full-changes { margin: 0; overflow-wrap: anywhere; }
+table.children .detail-actions { display: flex; gap: 6px; }
 table.children tbody tr:hover { background: var(--remap-panel); }
 table.children tbody tr:focus-visible { outline-offset: -2px; }
 table.children td.id { font-family: var(--remap-mono); font-size: 11px; }

@@ -1,8 +1,9 @@
 // From the folded state to typed arrays: everything the scatter draws, computed once
 // per state version (and projection / class / k), never per frame.
 
+import { DEFAULT_METRIC, describeAccuracy, METRICS, metricValue } from "../../core/metrics.js";
 import { formatAcc, formatCount, formatSeconds } from "../../core/theme.js";
-import { BUCKETS } from "./scales.js";
+import { BUCKETS, idleGaps } from "./scales.js";
 
 /** Where the accuracy projection puts accuracies (v ∈ [BAND_TOP, 1]); models still
  * training without a validation figure sit on a band below, at v = BAND. */
@@ -11,16 +12,10 @@ export const BAND = 0.035;
 
 const PENDING = new Set(["created", "queued", "running"]);
 
-/** A model's validation accuracy: its curve's last val_acc, else its test accuracy. */
-export function validationAccuracy(m) {
-  const last = m.curve.length ? m.curve[m.curve.length - 1] : null;
-  if (last && Number.isFinite(last.val_acc)) return last.val_acc;
-  return m.result ? m.result.test_acc : null;
-}
-
 /** Per-model arrays independent of the projection. `cls`: the selected class (darkness
- * becomes that class's accuracy) or null. */
-export function modelArrays(state, cls) {
+ * becomes that class's accuracy) or null; `metric`: which accuracy is plotted
+ * (core/metrics.js). */
+export function modelArrays(state, cls, metric = DEFAULT_METRIC) {
   const ids = [];
   for (const [id, m] of state.models) {
     if (m.result || PENDING.has(m.status)) ids.push(id);
@@ -45,7 +40,7 @@ export function modelArrays(state, cls) {
     if (lp < pLo) pLo = lp;
     if (lp > pHi) pHi = lp;
     pending[i] = m.result ? 0 : 1;
-    const a = validationAccuracy(m);
+    const a = metricValue(m, metric);
     if (a !== null) acc[i] = a;
     let d = a;
     if (cls !== null && cls !== undefined) d = m.result ? (m.result.per_class_acc[cls] ?? null) : null;
@@ -79,6 +74,7 @@ export function modelArrays(state, cls) {
     valueRange: Number.isFinite(lo) ? [lo, hi] : null,
     paramRange: Number.isFinite(pLo) ? [10 ** pLo, 10 ** pHi] : null,
     rRange: [rMin, rMax],
+    metric,
   }; // prettier-ignore
 }
 
@@ -130,7 +126,7 @@ export function layoutFor(state, models, projection, k = 10) {
     }
     out.axes = {
       x: { kind: "log", scale: sx, label: "parameters (log scale)", format: (d) => formatCount(Math.round(10 ** d)) },
-      y: { kind: "linear", scale: sy, label: "validation accuracy", format: pct, floor: BAND_TOP },
+      y: { kind: "linear", scale: sy, label: METRICS[models.metric ?? DEFAULT_METRIC].label, format: pct, floor: BAND_TOP },
       band: pending.some((p, i) => p && Number.isNaN(acc[i])),
     };
     out.overlays.pareto = paretoFront(models, u, v);
@@ -145,10 +141,10 @@ export function layoutFor(state, models, projection, k = 10) {
       v[i] = live[i] ? sy.to(acc[i]) : 0.5;
     }
     out.axes = {
-      x: { kind: "linear", scale: sx, label: "wall time since the session started", format: (d) => formatSeconds(d) },
-      y: { kind: "linear", scale: sy, label: "validation accuracy", format: pct, floor: 0.04 },
+      x: { kind: "time", scale: sx, label: "wall time since the session started", format: (d) => formatSeconds(d) },
+      y: { kind: "linear", scale: sy, label: METRICS[models.metric ?? DEFAULT_METRIC].label, format: pct, floor: 0.04 },
     };
-    Object.assign(out.overlays, searchLines(models, u, v, live, sy, k));
+    Object.assign(out.overlays, searchLines(models, u, v, live, sy, k, sx));
   } else {
     const positions = state.embeddings[projection] ?? new Map();
     const xs = new Float32Array(n).fill(NaN);
@@ -201,13 +197,19 @@ function paretoFront(models, u, v) {
 }
 
 /** MAST's search view: the best accuracy so far (a step line over time) and the mean
- * ± standard deviation of the `k` most recent models at each finish. */
-function searchLines(models, u, v, live, sy, k) {
+ * ± standard deviation of the `k` most recent models at each finish, as segments
+ * broken across idle gaps (`gaps`: [u0, u1, seconds], marked on the plot: no model
+ * finished there, so no band is drawn across). */
+export function searchLines(models, u, v, live, sy, k, sx) {
   const order = [];
   for (let i = 0; i < models.n; i++) if (live[i]) order.push(i);
   order.sort((a, b) => models.finishedS[a] - models.finishedS[b]);
+  const idle = idleGaps(order.map((i) => models.finishedS[i]));
+  const starts = new Set(idle.map(([, to]) => to)); // a segment starts at each gap's end
+  const gaps = idle.map(([from, to]) => [sx.to(from), sx.to(to), to - from]);
   const best = [];
   const rolling = [];
+  let segment = [];
   let top = -Infinity;
   let sum = 0;
   let sum2 = 0;
@@ -229,23 +231,31 @@ function searchLines(models, u, v, live, sy, k) {
     const w = Math.min(j + 1, k);
     const mean = sum / w;
     const sd = Math.sqrt(Math.max(0, sum2 / w - mean * mean));
-    rolling.push([u[i], sy.to(mean), sy.to(mean - sd), sy.to(mean + sd)]);
+    if (segment.length && starts.has(models.finishedS[i])) {
+      rolling.push(segment);
+      segment = [];
+    }
+    segment.push([u[i], sy.to(mean), sy.to(mean - sd), sy.to(mean + sd)]);
   }
+  if (segment.length) rolling.push(segment);
   if (best.length) best.push([1, best[best.length - 1][1]]);
-  return { best, rolling };
+  return { best, rolling, gaps };
 }
 
-/** The tooltip's figures for model `id`. */
-export function describe(state, id, cls) {
+/** The tooltip's figures for model `id` (`metric`: the plotted accuracy, named). */
+export function describe(state, id, cls, metric = DEFAULT_METRIC) {
   const m = state.models.get(id);
   if (!m) return null;
-  const a = validationAccuracy(m);
+  const a = describeAccuracy(state, m, metric);
   const classAcc = cls !== null && cls !== undefined && m.result ? m.result.per_class_acc[cls] : null;
   return {
     id,
     status: m.status,
     params: formatCount(m.params),
-    acc: a === null ? (m.status === "running" ? "training…" : m.status) : formatAcc(a),
+    accLabel: METRICS[metric].label,
+    acc: a === null ? (m.status === "running" ? "training…" : m.status) : a.text,
+    accCI: a?.ci ?? null,
+    accTitle: a?.title ?? "",
     classAcc: classAcc === null || classAcc === undefined ? null : formatAcc(classAcc),
     className: cls !== null && cls !== undefined ? (state.class_names[cls] ?? String(cls)) : null,
     description: m.description,

@@ -14,6 +14,36 @@ export function linearTicks(lo, hi, count = 5) {
   return ticks;
 }
 
+const UNITS = [
+  [1, "s"],
+  [60, "min"],
+  [3600, "h"],
+];
+
+/** Ticks of a wall-time axis over [lo, hi] seconds, about `count`: at round values of
+ * the one unit they are labelled in (s below 3 min, min below 3 h, else h), so
+ * 100 s reads "100 s" and minutes fall on 5, 10, 15 … Returns [[seconds, label]]. */
+export function timeTicks(lo, hi, count = 6) {
+  const span = Math.max(hi, 0) - Math.max(lo, 0);
+  const [unit, name] = span < 180 ? UNITS[0] : span < 3 * 3600 ? UNITS[1] : UNITS[2];
+  const ticks = linearTicks(lo / unit, hi / unit, count).filter((v) => v >= 0);
+  return ticks.map((v) => [v * unit, `${+v.toFixed(3)} ${name}`]);
+}
+
+/** The idle stretches of a search: gaps between consecutive finish times (`times`,
+ * seconds, ascending) longer than ten times the median gap and at least a minute.
+ * Returns [[from, to]] in seconds. */
+export function idleGaps(times) {
+  const steps = [];
+  for (let j = 1; j < times.length; j++) steps.push(times[j] - times[j - 1]);
+  if (!steps.length) return [];
+  const median = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)];
+  const threshold = Math.max(60, 10 * median);
+  const out = [];
+  for (let j = 1; j < times.length; j++) if (times[j] - times[j - 1] > threshold) out.push([times[j - 1], times[j]]);
+  return out;
+}
+
 /** Ticks on a log10 axis whose domain is [lo, hi] in log10 units: the decades, and
  * 2× / 5× between them when few decades are visible. Values are exponents. */
 export function logTicks(lo, hi) {
@@ -53,3 +83,10 @@ export const rampCSS = (t) => `rgb(${rampRGB(t).join(",")})`;
 export const BUCKETS = 24;
 export const BUCKET_COLORS = Array.from({ length: BUCKETS }, (_, b) => rampCSS(b / (BUCKETS - 1)));
 export const BUCKET_RGB = Array.from({ length: BUCKETS }, (_, b) => rampRGB(b / (BUCKETS - 1)));
+
+/** The marks' colours (Okabe–Ito): the selected model, best so far, the rolling mean,
+ * and the ink of labels and the drawer's rings. */
+export const SELECTED = "#E69F00";
+export const BEST = "#009E73";
+export const ROLLING = "#CC79A7";
+export const INK = "#1d2330";

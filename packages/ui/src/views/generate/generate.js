@@ -3,7 +3,9 @@
 // handcrafted model edited on its SNAC (Fig. 5) — and follow them in the children table
 // (Fig. 7) as they train.
 //
-// The chosen model is the page's selection (session.ui.selected); without one the
+// The chosen model, the base, is the page's `session.ui.base` (set with the selection
+// when a model is clicked in the overview or drawer, or picked here; the children table
+// selects a child without re-basing: "Generate from this" does that). Without one the
 // view offers the drawer's and the trained models. Commands: ablate {model, indices},
 // vary {model, count, max_changes, seed?, allowed {index: [kinds]}}, handcraft {model,
 // edits}. The handcraft preview is the server's SNAC renderer on the edited
@@ -11,12 +13,14 @@
 
 import { html, nothing } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
-import { RemapElement } from "../core/element.js";
-import { formatAcc, formatCount } from "../core/theme.js";
-import { block, cellStyles } from "./generate/cells.js";
-import { childrenStyles, childrenTable } from "./generate/children.js";
-import { clampInt, freshForms, KIND_HINTS, paramFields, VARIATION_KINDS } from "./generate/forms.js";
-import { applyEdits, describeEdit, describeLayer, LAYER_TYPES, makeLayer, paramsOf, styleOf } from "./generate/layers.js";
+import { RemapElement } from "../../core/element.js";
+import { describeAccuracy } from "../../core/metrics.js";
+import { formatAcc, formatCount, formatDelta } from "../../core/theme.js";
+import { ablationProblems, checkArch } from "./arch-check.js";
+import { block, cellStyles } from "./cells.js";
+import { childrenStyles, childrenTable } from "./children.js";
+import { boundedInt, freshForms, KIND_HINTS, paramFields, VARIATION_KINDS } from "./forms.js";
+import { applyEdits, describeEdit, describeLayer, LAYER_TYPES, makeLayer, paramsOf, styleOf } from "./layers.js";
 
 const MODES = [
   ["ablate", "Ablations"],
@@ -90,6 +94,14 @@ code { font-family: var(--remap-mono); font-size: 11px; background: rgba(0,0,0,.
 .preview .label { color: var(--remap-muted); font-size: 11px; text-transform: uppercase; letter-spacing: .04em; }
 .preview .frame { height: 60px; display: flex; align-items: center; min-width: 0; }
 .preview img { max-height: 56px; max-width: 100%; display: block; }
+.preview .cost { font-variant-numeric: tabular-nums; font-size: 12px; }
+.preview .invalid { font-size: 12px; }
+.cell.invalid { border-style: dashed; }
+.cell.invalid .index { color: var(--remap-danger); }
+.note details summary { cursor: pointer; color: var(--remap-accent); margin-top: 4px; }
+.note ul { max-height: 220px; overflow: auto; }
+.field input { color: var(--remap-text); width: 72px; padding: 2px 4px; border: 1px solid var(--remap-border); border-radius: 4px; background: var(--remap-bg); }
+.field-note { margin: 6px 0 0; color: var(--remap-warn); }
 .children-head { display: flex; align-items: baseline; gap: 8px; }
 .children-head .muted { font-size: 12px; }
 `;
@@ -106,6 +118,22 @@ export class RemapGenerate extends RemapElement {
     this._previewTimer = 0;
     this._previewAsk = 0;
     this._endBrush = () => this.endBrush();
+    this.childView = { sort: null, open: new Set() }; // the children table's sort {key, dir} and expanded rows
+  }
+
+  toggleChild(id) {
+    const open = this.childView.open;
+    if (open.has(id)) open.delete(id);
+    else open.add(id);
+    this.requestRender();
+  }
+
+  /** Click a header: sort by it (numbers high first), again to reverse, again: newest first. */
+  sortChildren(key) {
+    const s = this.childView.sort;
+    const first = key === "id" || key === "changes" || key === "status" ? 1 : -1;
+    this.childView.sort = !s || s.key !== key ? { key, dir: first } : s.dir === first ? { key, dir: -first } : null;
+    this.requestRender();
   }
 
   connectedCallback() {
@@ -120,9 +148,9 @@ export class RemapGenerate extends RemapElement {
     if (this.preview.url) URL.revokeObjectURL(this.preview.url);
   }
 
-  /** The chosen model (null: none, or not in the state the timeline shows). */
+  /** The base model (null: none, or not in the state the timeline shows). */
   get model() {
-    const id = this.session?.ui.selected;
+    const id = this.session?.ui.base ?? this.session?.ui.selected;
     return id ? this.session.state.models.get(id) ?? null : null;
   }
 
@@ -163,20 +191,46 @@ export class RemapGenerate extends RemapElement {
     }
   }
 
-  skippedNote(text, accepted, what) {
+  /** The note after an ablate or vary command: how many children it made (counted in
+   * the state from the seqs it appended, so it is the truth, not the request), and what
+   * it skipped, collapsed when long. */
+  resultNote(kind, model, accepted) {
     const skipped = accepted?.skipped ?? [];
+    const what = kind === "ablate" ? "layer" : "try";
     return {
-      text: skipped.length ? `${text} Skipped ${skipped.length}:` : text,
-      items: skipped.map((s) => `${what === "layers" ? "layer" : "attempt"} ${s.index_or_attempt}: ${s.reason}`),
+      kind,
+      model: model.id,
+      first: accepted?.first_seq ?? null,
+      last: accepted?.last_seq ?? null,
+      skipped: skipped.map((x) => `${what} ${x.index_or_attempt}: ${x.reason}`),
+      items: [],
     };
+  }
+
+  /** The note's text, from the models the command made that the state holds now. */
+  noteText(note) {
+    if (!note.kind) return note.text;
+    let made = 0;
+    if (note.first !== null) {
+      for (const m of this.session.live.models.values()) {
+        if (m.parent === note.model && m.created_seq >= note.first && m.created_seq <= note.last) made += 1;
+      }
+    }
+    const noun = note.kind === "ablate" ? "ablation" : "variation";
+    const n = note.skipped.length;
+    const skipped = !n
+      ? ""
+      : note.kind === "ablate"
+        ? ` ${n} layer${n === 1 ? "" : "s"} skipped (the model would be invalid or a duplicate).`
+        : ` ${n} ${n === 1 ? "try was" : "tries were"} discarded on the way (invalid or duplicate models).`;
+    return `Queued ${made} ${noun}${made === 1 ? "" : "s"} of ${note.model}.${skipped}`;
   }
 
   runAblations(model) {
     const indices = [...this.forms.ablate].sort((a, b) => a - b);
     if (!indices.length) return;
     this.send({ type: "ablate", model: model.id, indices }, (accepted) => {
-      const made = indices.length - (accepted?.skipped?.length ?? 0);
-      this.forms.note = this.skippedNote(`Queued ${made} ablation${made === 1 ? "" : "s"} of ${model.id}.`, accepted, "layers");
+      this.forms.note = this.resultNote("ablate", model, accepted);
     });
   }
 
@@ -193,7 +247,7 @@ export class RemapGenerate extends RemapElement {
     const command = { type: "vary", model: model.id, count: f.count, max_changes: f.maxChanges, allowed: this.allowedMap() };
     if (f.seed !== "") command.seed = Number(f.seed);
     this.send(command, (accepted) => {
-      this.forms.note = this.skippedNote(`Asked for ${f.count} variation${f.count === 1 ? "" : "s"} of ${model.id}.`, accepted, "attempts");
+      this.forms.note = this.resultNote("vary", model, accepted);
     });
   }
 
@@ -203,7 +257,7 @@ export class RemapGenerate extends RemapElement {
     this.send({ type: "handcraft", model: model.id, edits }, () => {
       this.forms.edits = [];
       this.forms.focus = null;
-      this.forms.note = { text: `Queued a handcrafted child of ${model.id} (${edits.length} edit${edits.length === 1 ? "" : "s"}).`, items: [] };
+      this.forms.note = { text: `Queued a handcrafted child of ${model.id} (${edits.length} edit${edits.length === 1 ? "" : "s"}).`, skipped: [] };
       this.schedulePreview();
     });
   }
@@ -272,27 +326,52 @@ export class RemapGenerate extends RemapElement {
   ablateTemplate(model) {
     const layers = model.arch.layers;
     const sel = this.forms.ablate;
-    const n = sel.size;
+    const problems = ablationProblems(model.arch.input, layers, this.session.state.settings?.limits ?? null);
+    const invalid = [...sel].sort((a, b) => a - b).filter((i) => problems[i] !== null);
+    const n = sel.size - invalid.length;
     return html`
       <p class="hint">Each ablation is the model with one layer removed. Drag across layers to choose a range; click toggles one (shift-drag adds).</p>
       <div class="cells brush" role="group" aria-label="layers to ablate"
           @pointerdown=${(e) => this.startBrush(e)} @pointermove=${(e) => this.moveBrush(e)}
           @keydown=${(e) => this.cellKey(e, layers.length)}>
-        ${layers.map((layer, i) => html`<button class="cell" data-index=${i} aria-pressed=${sel.has(i) ? "true" : "false"}
-            aria-label="layer ${i}: ${describeLayer(layer)}" title="${i}: ${describeLayer(layer)}">
+        ${layers.map((layer, i) => html`<button class="cell ${problems[i] ? "invalid" : ""}" data-index=${i} aria-pressed=${sel.has(i) ? "true" : "false"}
+            aria-label="layer ${i}: ${describeLayer(layer)}${problems[i] ? ` (removing it: ${problems[i]})` : ""}"
+            title="${i}: ${describeLayer(layer)}${problems[i] ? `\nremoving it: ${problems[i]}` : ""}">
           ${block(layer)}<span class="index">${i}</span></button>`)}
       </div>
       <div class="actions">
         <button @click=${() => { this.forms.ablate = new Set(layers.map((_, i) => i)); this.requestRender(); }}>All</button>
         <button @click=${() => { this.forms.ablate = new Set(); this.requestRender(); }}>None</button>
-        <span class="count">${n} of ${layers.length} layers</span>
+        <span class="count">${sel.size} of ${layers.length} layers</span>
         <span class="spacer"></span>
         <button class="primary run" ?disabled=${!n || this.busy} @click=${() => this.runAblations(model)}>
           Run ${n} ablation${n === 1 ? "" : "s"}</button>
-      </div>`;
+      </div>
+      ${invalid.length
+        ? html`<div class="note invalid-note" role="status">${invalid.length} of the ${sel.size} chosen would be invalid and are skipped:
+            ${this.list(invalid.map((i) => `layer ${i}: ${problems[i]}`))}</div>`
+        : nothing}`;
+  }
+
+  /** A list, collapsed behind a summary when longer than a few lines. */
+  list(items, open = 3) {
+    if (!items.length) return nothing;
+    const ul = html`<ul>${items.map((t) => html`<li>${t}</li>`)}</ul>`;
+    return items.length <= open ? ul : html`<details><summary>show all ${items.length}</summary>${ul}</details>`;
   }
 
   // --- variations --------------------------------------------------------------------
+
+  /** A number field's value as typed (the label follows it at once), kept in [lo, hi]
+   * with a word when it was out of range. */
+  setNumber(key, text, lo, hi, commit) {
+    const f = this.forms;
+    const { value, note } = boundedInt(text, lo, hi, f[key], key === "count" ? "count" : "max changes");
+    f[key] = value;
+    f.fieldNote = { ...(f.fieldNote ?? {}), [key]: note };
+    this.requestRender();
+    return commit ? value : null;
+  }
 
   toggleKind(i, kind) {
     const kinds = this.forms.allowed[i];
@@ -333,15 +412,18 @@ export class RemapGenerate extends RemapElement {
       </div>
       <div class="numbers">
         <label>count<input type="number" name="count" min="1" max="200" .value=${String(f.count)} aria-label="number of variations"
-          @change=${(e) => { f.count = clampInt(e.target.value, 1, 200, f.count); e.target.value = f.count; this.requestRender(); }}></label>
+          @input=${(e) => this.setNumber("count", e.target.value, 1, 200, false)}
+          @change=${(e) => { e.target.value = this.setNumber("count", e.target.value, 1, 200, true); }}></label>
         <label>max changes<input type="number" name="max_changes" min="1" max="16" .value=${String(f.maxChanges)} aria-label="most changes per variation"
-          @change=${(e) => { f.maxChanges = clampInt(e.target.value, 1, 16, f.maxChanges); e.target.value = f.maxChanges; this.requestRender(); }}></label>
+          @input=${(e) => this.setNumber("maxChanges", e.target.value, 1, 16, false)}
+          @change=${(e) => { e.target.value = this.setNumber("maxChanges", e.target.value, 1, 16, true); }}></label>
         <label>seed (optional)<input type="number" name="seed" min="0" placeholder="random" .value=${f.seed} aria-label="seed"
-          @change=${(e) => { f.seed = e.target.value === "" ? "" : String(clampInt(e.target.value, 0, Number.MAX_SAFE_INTEGER, 0)); e.target.value = f.seed; }}></label>
+          @change=${(e) => { f.seed = e.target.value === "" ? "" : String(boundedInt(e.target.value, 0, Number.MAX_SAFE_INTEGER, 0, "seed").value); e.target.value = f.seed; }}></label>
         <span class="spacer" style="flex:1"></span>
         <button class="primary run" ?disabled=${none || this.busy} title=${none ? "tick at least one change" : ""}
           @click=${() => this.runVariations(model)}>Run ${f.count} variation${f.count === 1 ? "" : "s"}</button>
-      </div>`;
+      </div>
+      ${Object.values(f.fieldNote ?? {}).filter(Boolean).map((t) => html`<p class="hint field-note" role="status">${t}</p>`)}`;
   }
 
   // --- handcraft -----------------------------------------------------------------------
@@ -424,6 +506,8 @@ export class RemapGenerate extends RemapElement {
   handcraftTemplate(model) {
     const f = this.forms;
     const { layers, marks, error } = this.edited(model);
+    const check = error ? null : checkArch(model.arch.input, layers, this.session.state.settings?.limits ?? null);
+    const invalid = check?.error ?? null;
     const focus = f.focus;
     const handle = (i) => html`<button class="handle" aria-label="insert a layer at ${i}" title="insert a layer here"
       aria-expanded=${focus?.kind === "insert" && focus.index === i ? "true" : "false"} @click=${() => this.openInsert(i)}>+</button>`;
@@ -453,12 +537,19 @@ export class RemapGenerate extends RemapElement {
               ? html`<img class="preview-img" src=${p.url} data-version=${p.version} alt="SNAC of the edited architecture" />`
               : html`<span class="muted">${p.pending ? "rendering…" : ""}</span>`}
         </div>
+        <span class="label">Cost</span>
+        <div class="cost" aria-label="cost of the edited model">${check && check.params !== null
+          ? html`<span>${formatCount(check.params)} params</span> · <span>${formatCount(check.flops)} FLOPs</span>
+              <span class="muted">(${formatDelta(check.params - model.params, formatCount)} params vs ${model.id})</span>`
+          : html`<span class="muted">—</span>`}</div>
+        ${invalid ? html`<span class="label">Invalid</span><div class="invalid error" role="alert">${invalid.index === null ? "" : `layer ${invalid.index}: `}${invalid.message}</div>` : nothing}
       </div>
       <div class="actions">
         <button ?disabled=${!f.edits.length} @click=${() => { f.edits = []; f.focus = null; f.error = null; this.requestRender(); this.schedulePreview(); }}>Clear edits</button>
         <span class="spacer"></span>
-        <button class="primary run" ?disabled=${!f.edits.length || this.busy || !!error} @click=${() => this.createHandcrafted(model)}>
-          Create handcrafted model</button>
+        <button class="primary run" ?disabled=${!f.edits.length || this.busy || !!error || !!invalid || !!p.error || p.pending}
+          title=${invalid ? `the edited model is invalid: ${invalid.message}` : p.error ? "the preview shows the edited model is invalid" : ""}
+          @click=${() => this.createHandcrafted(model)}>Create handcrafted model</button>
       </div>`;
   }
 
@@ -492,7 +583,7 @@ export class RemapGenerate extends RemapElement {
         next = { url: null, error: { message, path: body.path ?? null } };
       }
     } catch (error) {
-      next = { url: null, error: { message: `the SNAC renderer is unreachable: ${error.message}`, path: null } };
+      next = { url: null, error: { message: `the REMAP server at ${this.session.root} does not answer; is it running?`, path: null } };
     }
     if (ask !== this._previewAsk) {
       if (next.url) URL.revokeObjectURL(next.url);
@@ -511,7 +602,7 @@ export class RemapGenerate extends RemapElement {
     const done = [...state.models.values()].filter((m) => m.status === "done" && !drawer.includes(m.id)).map((m) => m.id);
     const label = (id) => {
       const m = state.models.get(id);
-      const acc = m.result ? ` · ${formatAcc(m.result.test_acc)}` : "";
+      const acc = m.result ? ` · test ${formatAcc(m.result.test_acc)}` : "";
       return `${id} · ${formatCount(m.params)} params${acc}`;
     };
     const option = (id) => html`<option value=${id} ?selected=${id === selected}>${label(id)}</option>`;
@@ -548,7 +639,8 @@ export class RemapGenerate extends RemapElement {
         ${this.pickerTemplate(null)}</div>`;
     }
     const f = this.forms;
-    const acc = model.result ? formatAcc(model.result.test_acc) : model.status;
+    const a = describeAccuracy(this.session.state, model, "test");
+    const acc = a ? html`<span title=${a.title}>test ${a.text}</span>` : model.status;
     const body = this.mode === "ablate" ? this.ablateTemplate(model) : this.mode === "vary" ? this.varyTemplate(model) : this.handcraftTemplate(model);
     // variable layout: as wide as the model; the status in the URL refreshes it once trained
     const snac = `${this.session.snacUrl(model.id, { height: 56, layout: "variable" })}&v=${model.status}`;
@@ -569,11 +661,20 @@ export class RemapGenerate extends RemapElement {
           ? html`<div class="inline-error" role="alert">The server refused: ${f.error.message}${f.error.path ? html` at <code>${f.error.path}</code>` : ""}</div>`
           : nothing}
         ${f.note?.mode === this.mode
-          ? html`<div class="note" role="status">${f.note.text}${f.note.items.length ? html`<ul>${f.note.items.map((t) => html`<li>${t}</li>`)}</ul>` : nothing}</div>`
+          ? html`<div class="note result-note" role="status">${this.noteText(f.note)}${this.list(f.note.skipped ?? [])}</div>`
           : nothing}
       </div>
       <div class="children-head"><h2>Children of ${model.id}</h2></div>
-      ${childrenTable(this.session.state, model, (id) => this.session.select(id))}`;
+      ${childrenTable(this.session.state, model, this.childView, {
+        select: (id) => this.session.select(id, { rebase: false }),
+        rebase: (id) => this.session.setBase(id),
+        toDrawer: (id) => this.post({ type: "drawer_add", models: [id] }),
+        toggle: (id) => this.toggleChild(id),
+        sort: (key) => this.sortChildren(key),
+        snacUrl: (id) => this.session.snacUrl(id, { height: 20 }),
+        selected: this.session.ui.selected,
+        replay: this.session.cursor !== null,
+      })}`;
   }
 }
 

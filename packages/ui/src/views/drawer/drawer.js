@@ -6,14 +6,23 @@
 import { html, nothing } from "lit-html";
 import { live } from "lit-html/directives/live.js";
 import { repeat } from "lit-html/directives/repeat.js";
-import { RemapElement } from "../core/element.js";
-import { STATUS_COLORS, accuracyOf, formatAcc, formatCount } from "../core/theme.js";
+import { RemapElement } from "../../core/element.js";
+import { describeAccuracy, metricValue } from "../../core/metrics.js";
+import { STATUS_COLORS, accuracyOf, formatAcc, formatCount } from "../../core/theme.js";
+import { readView, writeView } from "../../core/view-state.js";
 
 /** The best validation accuracy a model reached (null before its first epoch). */
-function bestVal(m) {
-  let best = null;
-  for (const e of m.curve) if (best === null || e.val_acc > best) best = e.val_acc;
-  return best;
+const bestVal = (m) => metricValue(m, "val_best");
+
+/** The drawer's sort from the page's URL ("params:-1"), or null. */
+function sortFromUrl() {
+  const [key, dir] = (readView("sort") ?? "").split(":");
+  return COLUMNS.some((c) => c.key === key) && (dir === "1" || dir === "-1") ? { key, dir: Number(dir) } : null;
+}
+
+/** The compared models that exist in `state` (a replay before one was made drops it). */
+export function comparedIn(state, compare) {
+  return compare.filter((id) => state.models.has(id));
 }
 
 const log10 = (x) => (x > 1 ? Math.log10(x) : null);
@@ -59,8 +68,8 @@ const COLUMNS = [
   { key: "id", label: "Model", value: (m) => m.id, text: true },
   { key: "params", label: "Params", value: (m) => m.params },
   { key: "flops", label: "FLOPs", value: (m) => m.flops },
-  { key: "val_acc", label: "Val acc", value: bestVal },
-  { key: "test_acc", label: "Accuracy", value: (m) => accuracyOf(m) },
+  { key: "val_acc", label: "Val best", title: "validation accuracy of the best epoch", value: bestVal },
+  { key: "test_acc", label: "Test", title: "test accuracy (of the best epoch's weights)", value: (m) => accuracyOf(m) },
   { key: "forward_ms", label: "Fwd ms", value: (m) => m.result?.forward_ms ?? null },
   { key: "composite", label: "Score", value: null },
 ];
@@ -110,7 +119,7 @@ export class RemapDrawer extends RemapElement {
 
   constructor() {
     super();
-    this.sort = null; // {key, dir: 1 | -1}; null: the order models were added
+    this.sort = sortFromUrl(); // {key, dir: 1 | -1}; null: the order models were added
     this.composite = "acc_log_params";
   }
 
@@ -127,6 +136,7 @@ export class RemapDrawer extends RemapElement {
     if (!this.sort || this.sort.key !== key) this.sort = { key, dir: first };
     else if (this.sort.dir === first) this.sort = { key, dir: -first };
     else this.sort = null;
+    writeView("sort", this.sort ? `${this.sort.key}:${this.sort.dir}` : null);
     this.requestRender();
   }
 
@@ -182,7 +192,7 @@ export class RemapDrawer extends RemapElement {
     const s = this.session;
     const state = s.state;
     const models = state.drawer.map((id) => state.models.get(id)).filter(Boolean);
-    const compare = s.ui.compare;
+    const compare = comparedIn(state, s.ui.compare);
     const replay = s.cursor !== null;
     const header = html`<div class="bar">
       <h2>Drawer</h2><span class="muted">${models.length} ${models.length === 1 ? "model" : "models"}</span>
@@ -210,13 +220,13 @@ export class RemapDrawer extends RemapElement {
     const sortState = (key) =>
       this.sort?.key === key ? (this.sort.dir > 0 ? "ascending" : "descending") : "none";
     const th = (c) => {
-      const label = c.key === "composite" ? COMPOSITES[this.composite].label : c.label;
+      const label = c.key === "composite" ? COMPOSITES[this.composite].label : (c.title ?? c.label);
       const state = sortState(c.key);
-      const width = { id: 64, params: 62, flops: 58, val_acc: 62, test_acc: 72, forward_ms: 56, composite: 70 }[c.key];
+      const width = { id: 64, params: 62, flops: 58, val_acc: 66, test_acc: 72, forward_ms: 56, composite: 70 }[c.key];
       return html`<th scope="col" class=${c.text ? "" : "num"} aria-sort=${state} style="width:${width}px">
-        <button aria-label="Sort by ${label}" title="Sort by ${label}" @click=${() => this.toggleSort(c.key)}>
+        <button aria-label="Sort by ${c.key === "composite" ? label : c.label}" title="Sort by ${label}" @click=${() => this.toggleSort(c.key)}>
           ${c.text ? "" : html`<span class="arrow" aria-hidden="true">${state === "ascending" ? "▲" : state === "descending" ? "▼" : ""}</span>`}
-          <span>${c.key === "composite" ? "Score" : label}</span>
+          <span>${c.key === "composite" ? "Score" : c.label}</span>
           ${c.text ? html`<span class="arrow" aria-hidden="true">${state === "ascending" ? "▲" : state === "descending" ? "▼" : ""}</span>` : ""}
         </button></th>`;
     };
@@ -233,6 +243,8 @@ export class RemapDrawer extends RemapElement {
           ${repeat(this.sorted(models), (m) => m.id, (m) => {
             const acc = accuracyOf(m);
             const val = bestVal(m);
+            const valCI = describeAccuracy(state, m, "val_best");
+            const testCI = describeAccuracy(state, m, "test");
             const sc = score(m);
             const cls = [m.id === s.ui.selected ? "selected" : "", m.id === s.ui.hover ? "hover" : ""].join(" ");
             return html`<tr class=${cls} tabindex="0" data-id=${m.id} aria-selected=${m.id === s.ui.selected ? "true" : "false"}
@@ -250,8 +262,8 @@ export class RemapDrawer extends RemapElement {
               <td class="id" title=${m.description ?? ""}>${m.id}</td>
               <td class="num">${formatCount(m.params)}</td>
               <td class="num">${formatCount(m.flops)}</td>
-              <td class="num">${val === null ? "" : formatAcc(val)}</td>
-              <td class="num">${acc === null
+              <td class="num" title=${valCI?.title ?? ""}>${val === null ? "" : formatAcc(val)}</td>
+              <td class="num" title=${testCI?.title ?? ""}>${acc === null
                 ? html`<span class="status" style="color:${STATUS_COLORS[m.status]}">${m.status}${m.status === "running" && m.config ? ` ${m.curve.length}/${m.config.epochs}` : ""}</span>`
                 : html`<b>${formatAcc(acc)}</b>`}</td>
               <td class="num">${m.result ? m.result.forward_ms.toFixed(2) : ""}</td>

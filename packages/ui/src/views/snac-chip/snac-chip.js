@@ -19,7 +19,7 @@
 
 import { html, nothing, render } from "lit-html";
 import { styleMap } from "lit-html/directives/style-map.js";
-import { RemapElement } from "../core/element.js";
+import { RemapElement } from "../../core/element.js";
 
 export const LAYOUTS = ["fixed", "variable", "squished"];
 const DEFAULT_HEIGHT = 40;

@@ -10,8 +10,8 @@
 import { html, nothing } from "lit-html";
 import { live } from "lit-html/directives/live.js";
 import { ref } from "lit-html/directives/ref.js";
-import { RemapElement } from "../core/element.js";
-import { STATUS_COLORS } from "../core/theme.js";
+import { RemapElement } from "../../core/element.js";
+import { STATUS_COLORS } from "../../core/theme.js";
 
 const REPLAY_MS = 10000; // a whole session replays in about this long
 

@@ -8,8 +8,8 @@
 
 import { html, nothing } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
-import { RemapElement } from "../core/element.js";
-import { STATUS_COLORS, formatAcc, formatCount, formatSeconds } from "../core/theme.js";
+import { RemapElement } from "../../core/element.js";
+import { STATUS_COLORS, formatAcc, formatCount, formatSeconds } from "../../core/theme.js";
 
 const FILTERS = [
   ["all", "All"],

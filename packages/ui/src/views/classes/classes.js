@@ -5,9 +5,9 @@
 // its kind, split sizes and input shape.
 
 import { html, nothing } from "lit-html";
-import { RemapElement } from "../core/element.js";
-import { formatAcc } from "../core/theme.js";
-import { loadClassData, NO_DATA } from "../core/class-data.js";
+import { RemapElement } from "../../core/element.js";
+import { formatAcc } from "../../core/theme.js";
+import { loadClassData, NO_DATA } from "../../core/class-data.js";
 
 const SHOWN = 6; // example images per class
 
@@ -39,7 +39,7 @@ button.cls[aria-pressed="true"] { box-shadow: inset 0 0 0 1px var(--remap-accent
 
 export class RemapClasses extends RemapElement {
   static styles = styles;
-  static watches = ["events", "cursor", "connection"];
+  static watches = ["events", "cursor", "connection", "selection"];
 
   constructor() {
     super();
@@ -52,9 +52,11 @@ export class RemapClasses extends RemapElement {
 
   /** Shade the overview by class `k` (null: all classes). */
   pick(k) {
-    const state = this.session.state;
-    const next = k === state.view.selected_class ? null : k;
-    return this.post({ type: "change_view", projection: state.view.projection, selected_class: next });
+    const s = this.session;
+    const view = s.viewOf(s.live);
+    const next = k === view.selected_class ? null : k;
+    s.setView({ cls: next }); // this page's; the session records it for the replay
+    return this.post({ type: "change_view", projection: view.projection, selected_class: next });
   }
 
   onKey(e) {
@@ -71,7 +73,7 @@ export class RemapClasses extends RemapElement {
     const state = this.session.state;
     if (!state.settings) return html`<div class="empty">waiting for the session…</div>`;
     const names = state.class_names;
-    const selected = state.view.selected_class;
+    const selected = this.session.viewOf(state).selected_class;
     const value = this.data.value;
     const testCounts = names.map(() => 0);
     for (const y of value?.test_labels ?? []) if (y < testCounts.length) testCounts[y] += 1;

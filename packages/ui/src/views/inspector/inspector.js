@@ -5,12 +5,13 @@
 // whose cells show the test images of that confusion on hover or keyboard focus.
 
 import { html, nothing } from "lit-html";
-import { RemapElement } from "../core/element.js";
-import { STATUS_COLORS, formatAcc, formatCount, formatDelta, formatSeconds } from "../core/theme.js";
-import { SERIES, trainingCurves } from "./inspector/charts.js";
-import { cellPopover, confusionMatrix, perClassBars } from "./inspector/confusion.js";
-import { loadClassData, NO_DATA } from "../core/class-data.js";
-import { cellExamples } from "./inspector/data.js";
+import { RemapElement } from "../../core/element.js";
+import { describeAccuracy } from "../../core/metrics.js";
+import { STATUS_COLORS, formatAcc, formatCount, formatDelta, formatSeconds } from "../../core/theme.js";
+import { SERIES, trainingCurves } from "./charts.js";
+import { cellPopover, confusionMatrix, perClassBars } from "./confusion.js";
+import { loadClassData, NO_DATA } from "../../core/class-data.js";
+import { cellExamples } from "./data.js";
 
 const styles = `
 :host { min-width: 0; }
@@ -39,6 +40,9 @@ dl.stats { display: grid; grid-template-columns: repeat(auto-fill, minmax(118px,
 dl.stats div { min-width: 0; }
 dt { font-size: 11px; color: var(--remap-muted); text-transform: uppercase; letter-spacing: .03em; }
 dd { margin: 0; font-size: 15px; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.compare dl.stats { grid-template-columns: repeat(auto-fill, minmax(104px, 1fr)); }
+.compare dd { font-size: 13px; }
+.compare .head { min-height: 42px; align-items: flex-start; }
 dd small { font-size: 11px; color: var(--remap-muted); margin-left: 4px; }
 dd small.up { color: var(--remap-ok); }
 dd small.down { color: var(--remap-danger); }
@@ -115,21 +119,30 @@ export class RemapInspector extends RemapElement {
     if (what === "selection") this.cellPop = null;
   }
 
-  shown() {
+  /** The models shown: the compared pair where both exist in the state shown (a
+   * replay before one was made shows the other alone), else the selection. */
+  shown(state = this.session.state) {
     const { selected, compare } = this.session.ui;
-    return compare.length === 2 ? [...compare] : selected ? [selected] : [];
+    const present = compare.filter((id) => state.models.has(id));
+    if (compare.length === 2 && present.length === 2) return [...compare];
+    if (present.length === 1) return present;
+    return selected ? [selected] : [];
   }
 
   template() {
     const state = this.session.state;
-    const ids = this.shown();
+    const ids = this.shown(state);
     if (!ids.length) return this.emptyState(state);
     const comparing = ids.length === 2;
+    const absent = this.session.ui.compare.filter((id) => !state.models.has(id));
     const models = ids.map((id) => state.models.get(id) ?? null);
     return html`
       <div class="toolbar">
         <span class="title">${comparing ? html`Comparing <code>${ids[0]}</code> and <code>${ids[1]}</code>` : "Model inspection"}</span>
         ${comparing ? html`<button @click=${() => this.session.setCompare([])} aria-label="Stop comparing">Stop comparing</button>` : nothing}
+        ${!comparing && this.session.ui.compare.length === 2 && absent.length
+          ? html`<span class="muted compare-note">${absent.join(" and ")} ${absent.length === 1 ? "does" : "do"} not exist yet at this point of the timeline</span>`
+          : nothing}
         <span class="spacer"></span>
         <span class="muted" id="xlabel">Curves by</span>
         <span class="seg" role="group" aria-labelledby="xlabel">
@@ -138,7 +151,7 @@ export class RemapInspector extends RemapElement {
         </span>
       </div>
       <div class="cards ${comparing ? "compare" : ""}">
-        ${models.map((m, k) => (m ? this.card(m, state, comparing && k === 1 ? models[0] : null) : this.missing(ids[k])))}
+        ${models.map((m, k) => (m ? this.card(m, state, comparing && k === 1 ? models[0] : null, comparing) : this.missing(ids[k])))}
       </div>`;
   }
 
@@ -167,7 +180,7 @@ export class RemapInspector extends RemapElement {
       <div class="note">${this.session.cursor === null ? "not in this session" : "not created yet at this point of the timeline"}</div></div>`;
   }
 
-  card(m, state, base) {
+  card(m, state, base, comparing = false) {
     const r = m.result;
     const names = state.class_names;
     return html`<article class="card" aria-label="Model ${m.id}" data-model=${m.id}>
@@ -180,9 +193,10 @@ export class RemapInspector extends RemapElement {
         <div class="snac"><span class="who">model</span><img src=${this.session.snacUrl(m.id, { height: 40 })} alt="SNAC of ${m.id}"></div>
         ${m.parent ? html`<div class="snac"><span class="who">parent <button @click=${() => this.session.select(m.parent)}
             aria-label="Inspect the parent ${m.parent}">${m.parent}</button></span>
-          <img src=${this.session.snacUrl(m.parent, { height: 40 })} alt="SNAC of the parent ${m.parent}"></div>` : nothing}
+          <img src=${this.session.snacUrl(m.parent, { height: 40 })} alt="SNAC of the parent ${m.parent}"></div>`
+          : comparing ? html`<div class="snac no-parent"><span class="who">parent</span><span class="muted">none (sampled)</span></div>` : nothing}
       </div>
-      ${this.stats(m, base)}
+      ${this.stats(m, base, state)}
       <section class="part curves" aria-label="Training curves of ${m.id}">
         <h2>Training curves</h2>
         ${m.curve.length ? this.curves(m) : html`<div class="note">${m.status === "queued" || m.status === "created" ? "not trained yet" : m.status === "running" ? "the first epoch is training…" : "no epoch recorded"}</div>`}
@@ -190,7 +204,7 @@ export class RemapInspector extends RemapElement {
       ${r ? html`<div class="split">
         <section class="part per-class" aria-label="Accuracy per class of ${m.id}">
           <h2>Accuracy per class</h2>
-          ${perClassBars({ model: m.id, result: r, names, selectedClass: state.view.selected_class })}
+          ${perClassBars({ model: m.id, result: r, names, selectedClass: this.session.viewOf(state).selected_class })}
         </section>
         <section class="part confusion" aria-label="Confusion matrix of ${m.id}">
           <h2>Confusion matrix</h2>
@@ -200,8 +214,10 @@ export class RemapInspector extends RemapElement {
     </article>`;
   }
 
-  stats(m, base) {
+  stats(m, base, state) {
     const r = m.result;
+    const test = describeAccuracy(state, m, "test");
+    const val = describeAccuracy(state, m, "val_best");
     const delta = (value, baseValue, format, higherIsBetter = true) => {
       if (!base || value === null || value === undefined || baseValue === null || baseValue === undefined) return nothing;
       const d = value - baseValue;
@@ -214,7 +230,9 @@ export class RemapInspector extends RemapElement {
     const stat = (label, value, extra = nothing, title = "") =>
       html`<div title=${title}><dt>${label}</dt><dd>${value}${extra}</dd></div>`;
     return html`<dl class="stats">
-      ${stat("test accuracy", r ? formatAcc(r.test_acc) : "—", delta(r?.test_acc, base?.result?.test_acc, formatAcc))}
+      ${stat("test acc", test ? test.text : "—", delta(r?.test_acc, base?.result?.test_acc, formatAcc), test?.title ?? "")}
+      ${stat("val acc, best epoch", val ? val.text : "—", nothing, val?.title ?? "")}
+      ${stat("95 % interval (test)", test?.ci ?? "—", nothing, test ? `Wilson interval on ${test.n} test examples: differences inside it are noise` : "")}
       ${stat("params", formatCount(m.params), delta(m.params, base?.params, formatCount, false))}
       ${stat("flops", formatCount(m.flops), delta(m.flops, base?.flops, formatCount, false))}
       ${stat("acc / log₁₀ params", perLog === null ? "—" : perLog.toFixed(3), delta(perLog, basePerLog, (x) => x.toFixed(3)),

@@ -4,8 +4,10 @@
 // session (see core/session.js) and posts its own commands.
 
 import { html } from "lit-html";
-import { RemapElement } from "../core/element.js";
-import { formatAcc } from "../core/theme.js";
+import { RemapElement } from "../../core/element.js";
+import { bestBy, describeAccuracy, METRICS } from "../../core/metrics.js";
+import { readView, writeView } from "../../core/view-state.js";
+import { sampleProgress } from "../../core/progress.js";
 
 const TABS = [
   ["generate", "Generate"],
@@ -24,6 +26,7 @@ header h1 { font-size: 15px; margin: 0; letter-spacing: .02em; }
 header h1 span { color: var(--remap-accent); }
 header .name { font-weight: 600; max-width: 30ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 header .stats { color: var(--remap-muted); font-variant-numeric: tabular-nums; }
+header .progress { color: var(--remap-accent); font-variant-numeric: tabular-nums; white-space: nowrap; }
 header .spacer { flex: 1; }
 header a { color: var(--remap-accent); text-decoration: none; }
 header a:hover { text-decoration: underline; }
@@ -61,11 +64,12 @@ footer { border-top: 1px solid var(--remap-border); background: var(--remap-pane
 
 export class RemapApp extends RemapElement {
   static styles = styles;
-  static watches = ["events", "cursor", "connection"];
+  static watches = ["events", "cursor", "connection", "selection"];
 
   constructor() {
     super();
-    this.tab = "generate";
+    const tab = readView("tab"); // the page's view state (core/view-state.js)
+    this.tab = TABS.some(([id]) => id === tab) ? tab : "generate";
     this.toasts = [];
     this.addEventListener("remap-error", (e) => this.toast(e.detail.error));
     // a view asks for another tab (e.g. "inspect this model")
@@ -75,6 +79,7 @@ export class RemapApp extends RemapElement {
   show(tab) {
     if (!TABS.some(([id]) => id === tab)) return;
     this.tab = tab;
+    writeView("tab", tab === "generate" ? null : tab);
     this.requestRender();
   }
 
@@ -104,14 +109,16 @@ export class RemapApp extends RemapElement {
     let done = 0;
     let running = 0;
     let queued = 0;
-    let best = null;
     for (const m of state.models.values()) {
-      if (m.status === "done") {
-        done += 1;
-        if (best === null || m.result.test_acc > best) best = m.result.test_acc;
-      } else if (m.status === "running") running += 1;
+      if (m.status === "done") done += 1;
+      else if (m.status === "running") running += 1;
       else if (m.status === "queued") queued += 1;
     }
+    // the header's best is the plotted accuracy, named, with its interval
+    const metric = s.ui.metric;
+    const top = bestBy(state, metric);
+    const best = top ? describeAccuracy(state, state.models.get(top.id), metric) : null;
+    const progress = sampleProgress(state, s.cursor === null ? Date.now() : null);
     const tab = (id, label) => html`<button role="tab" id="tab-${id}" aria-controls="panel-${id}"
       aria-selected=${this.tab === id ? "true" : "false"} tabindex=${this.tab === id ? 0 : -1}
       @click=${() => this.show(id)}>${label}</button>`;
@@ -123,8 +130,11 @@ export class RemapApp extends RemapElement {
         <span class="name" title=${state.name}>${state.name || s.id}</span>
         <span class="stats" aria-live="polite">
           ${state.models.size} models · ${done} trained · ${running} training · ${queued} queued
-          ${best === null ? "" : html` · best ${formatAcc(best)}`}
+          ${best === null
+            ? ""
+            : html` · <span class="best" title=${best.title}>best ${METRICS[metric].short} ${best.text} (${top.id})</span>`}
         </span>
+        ${progress ? html`<span class="progress" role="status" title="trained models of the session's first sample, and the time left at the rate seen so far">${progress}</span>` : ""}
         ${s.cursor === null ? "" : html`<span class="replay">replay at seq ${s.cursor}</span>`}
         <span class="spacer"></span>
         <span class="muted"><span class="dot ${s.connected ? "" : "off"}"></span>${s.connected ? "live" : s.error ?? "connecting…"}</span>

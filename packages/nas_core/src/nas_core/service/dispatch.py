@@ -1,0 +1,239 @@
+"""What the service has handed to the broker: the `Dispatcher`.
+
+It hands the head of each session's queue to the ``train_model`` actor, never more than
+the session's concurrency limit at once (in the embedded mode, nor more than its trainer
+processes), so that reordering the queue means what it says (a message on the broker
+could not be reordered any more). A model stays dispatched until the log shows its
+training ended; cancelling it sets its cancel flag, and its worker records the cancel.
+
+Redis going away (scale-out): a model that cannot be handed over stays dispatched and
+is noted unsent; a cancel that cannot reach the flags is kept; both are done when Redis
+is back (`broker_back`). What the watchdog (`nas_core.service.watchdog`) goes by is
+kept here too: when each model last had news (`heard`), and which queued models had no
+message on the broker at its last check (`lost`).
+
+Not thread-safe by itself: its owner calls it under its own lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nas_core.events import SessionState
+from nas_core.specs import DataSpec
+from nas_core.training import TrainJob
+
+from .actors import Actors
+from .broker import transient
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Sent:
+    """One session's models handed to the broker whose training has not ended."""
+
+    dispatched: set[str] = field(default_factory=set)
+    unsent: set[str] = field(default_factory=set)  # dispatched, but the broker was away
+    cancels: set[str] = field(default_factory=set)  # cancelled while the broker was away
+    heard: dict[str, float] = field(default_factory=dict)  # model → last news (monotonic)
+    missing: set[str] = field(default_factory=set)  # queued, no message at the last check
+
+
+class Dispatcher:
+    """See the module. `processes`: the embedded mode's trainer processes, a bound on
+    the concurrency (None in the scale-out mode); `data_root` goes into each job."""
+
+    def __init__(
+        self, actors: Actors, *, processes: int | None = None, data_root: Path | None = None
+    ) -> None:
+        self.actors = actors
+        self.processes = processes
+        self.data_root = data_root
+        self._sessions: dict[str, _Sent] = {}
+
+    def _of(self, session: str) -> _Sent:
+        sent = self._sessions.get(session)
+        if sent is None:
+            sent = self._sessions[session] = _Sent()
+        return sent
+
+    # ----------------------------------------------------------------- reading
+
+    def dispatched(self, session: str) -> frozenset[str]:
+        """The models of `session` handed to the broker whose training has not ended."""
+        sent = self._sessions.get(session)
+        return frozenset() if sent is None else frozenset(sent.dispatched)
+
+    def unsent(self, session: str, model: str) -> bool:
+        """Whether `model` is dispatched but could not be handed to the broker yet."""
+        sent = self._sessions.get(session)
+        return sent is not None and model in sent.unsent
+
+    # ----------------------------------------------------------------- handing out
+
+    def pump(self, session: str, state: SessionState) -> None:
+        """Hand queued models to the broker, head first, up to the concurrency limit."""
+        if state.settings is None:
+            return
+        limit = state.settings.concurrency
+        if self.processes is not None:
+            limit = min(limit, self.processes)
+        sent = self._of(session)
+        for model in state.queue:
+            if len(sent.dispatched) >= limit:
+                break
+            if model in sent.dispatched:
+                continue
+            sent.dispatched.add(model)
+            self.send(session, state, model)
+
+    def send(self, session: str, state: SessionState, model: str) -> None:
+        """Send `model`'s next attempt to ``"train"``; if the broker cannot be reached,
+        note it unsent for `broker_back`."""
+        sent = self._of(session)
+        m = state.models[model]
+        try:
+            self.actors.enqueue(session, self._job(state, model), attempt=m.attempts + 1)
+        except Exception as error:
+            if not transient(error):
+                raise
+            log.warning(
+                "model %s: broker unreachable (%s); sending it when it is back", model, error
+            )
+            sent.unsent.add(model)
+        else:
+            sent.unsent.discard(model)
+
+    def resend(self, session: str, state: SessionState, model: str) -> None:
+        """Send `model`'s next attempt again (its message was lost); the cancel flag,
+        if any, stays."""
+        m = state.models[model]
+        try:
+            self.actors.resend(session, self._job(state, model), m.attempts + 1)
+        except Exception as error:
+            if not transient(error):
+                raise
+            self._of(session).unsent.add(model)
+
+    def cancel(self, session: str, model: str) -> None:
+        """Set `model`'s cancel flag; while the broker is away, keep it for later."""
+        sent = self._of(session)
+        try:
+            self.actors.cancel(session, model)
+        except Exception as error:
+            if not transient(error):
+                raise
+            log.warning("model %s: broker unreachable (%s); cancelling it when back", model, error)
+            sent.cancels.add(model)
+        else:
+            sent.cancels.discard(model)
+
+    def cancel_kept(self, session: str) -> None:
+        """Set the cancel flags kept while the broker was away."""
+        sent = self._of(session)
+        if sent.cancels:
+            for model in sorted(sent.cancels & sent.dispatched):
+                self.cancel(session, model)
+            sent.cancels &= sent.dispatched
+
+    def broker_back(self, states: Mapping[str, SessionState]) -> None:
+        """Redis is reachable again: send what could not be sent, set the cancels that
+        could not be set (`states`: the open sessions)."""
+        for session, state in states.items():
+            sent = self._of(session)
+            for model in sorted(sent.unsent & sent.dispatched):
+                log.warning("session %s: sending model %s again", session, model)
+                self.send(session, state, model)
+            sent.unsent &= sent.dispatched
+            self.cancel_kept(session)
+
+    def stop_all(self) -> None:
+        """Cancel every dispatched training (the service closes)."""
+        for session, sent in self._sessions.items():
+            for model in sent.dispatched:
+                try:
+                    self.actors.cancel(session, model)
+                except Exception as error:
+                    if not transient(error):
+                        raise
+                    log.warning("model %s: broker unreachable, not cancelled", model)
+
+    # ----------------------------------------------------------------- news
+
+    def recorded(self, session: str, state: SessionState, model: str | None) -> None:
+        """An event about `model` is in the log (`state`): note the news, or forget the
+        model once its training ended (a late event of an older attempt changes
+        nothing)."""
+        m = None if model is None else state.models.get(model)
+        if m is None:
+            return
+        sent = self._of(session)
+        if m.status in ("queued", "running"):
+            sent.heard[m.id] = time.monotonic()
+        else:
+            sent.dispatched.discard(m.id)
+            sent.heard.pop(m.id, None)
+
+    def heard(self, session: str, model: str | None, now: float | None = None) -> None:
+        """News of dispatched `model` that is not in the log yet (held, or waiting)."""
+        sent = self._sessions.get(session)
+        if sent is not None and model in sent.dispatched:
+            sent.heard[model] = time.monotonic() if now is None else now
+
+    def last_heard(self, session: str, model: str, now: float) -> float:
+        """When `model` last had news (`now` if it never had)."""
+        return self._of(session).heard.setdefault(model, now)
+
+    def failed(self, session: str, state: SessionState, model: str) -> None:
+        """The watchdog recorded `model`'s running attempt failed (`state`): send its
+        next attempt, or (failed for good) let it go and hand out the next model."""
+        sent = self._of(session)
+        sent.heard.pop(model, None)
+        if state.models[model].status == "queued":
+            self.send(session, state, model)
+            return
+        sent.dispatched.discard(model)
+        try:
+            self.actors.runtime.cancel.clear(session, model)
+        except Exception as error:
+            if not transient(error):
+                raise
+        self.pump(session, state)
+
+    def found(self, session: str, model: str) -> None:
+        """Queued `model` has its message on the broker, or a live worker."""
+        self._of(session).missing.discard(model)
+
+    def lost(self, session: str, model: str) -> bool:
+        """Queued `model` has no message on the broker and no live worker: whether it
+        had none at the last check either (then it counts as lost, and is forgotten)."""
+        sent = self._of(session)
+        if model in sent.missing:
+            sent.missing.discard(model)
+            return True
+        sent.missing.add(model)
+        return False
+
+    def forget(self, session: str) -> None:
+        """Drop what `session` dispatched (it is set aside)."""
+        self._sessions.pop(session, None)
+
+    def _job(self, state: SessionState, model: str) -> TrainJob:
+        m = state.models[model]
+        assert m.config is not None
+        assert m.seed is not None
+        return TrainJob(
+            model_id=model,
+            arch=m.arch,
+            config=m.config,
+            seed=m.seed,
+            data=state.data or DataSpec(),
+            data_root=None if self.data_root is None else str(self.data_root),
+        )

@@ -1,0 +1,162 @@
+"""Opening a session from its log: what the service rebuilds when it opens a session
+(at ``remap serve``'s start, or at its first command), and what an import proves before
+it commits (DESIGN.md: "An import proves the log before it commits").
+
+`restore(envelopes)` folds the log, rebuilds the embedder from the recorded rows
+(`Embedder.restore`, computing no distance), refits the throughput model from the
+finished trainings, and checks that each finished model the log has not embedded yet
+can be embedded when the session opens (the service embeds it then). A log that does
+not restore raises `RestoreError` with the seq of the event that breaks it.
+
+The fold itself is lenient on purpose (a late or redelivered training event changes
+nothing), so a log can fold and still not open: a model embedded that never finished,
+embedded against models that were not embedded before it, laid out without its
+placements… Those are refused here, where the service and the import both look.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from nas_core.errors import NasCoreError
+
+# the events' own modules, not the `nas_core.events` package: its session files run
+# `restore` to check an import, so importing the package here would be an import cycle
+from nas_core.events.fold import SessionState, fold
+from nas_core.events.kinds import (
+    Envelope,
+    LayoutRecomputed,
+    ModelEmbedded,
+    TrainingFinished,
+    TrainingQueued,
+)
+from nas_core.training import Throughput
+
+from .embedding import Embedder, EmbeddingError
+
+__all__ = ["RestoreError", "Restored", "SessionSetAside", "restore"]
+
+_RECORD = re.compile(r"^record \d+: ")
+
+
+class RestoreError(NasCoreError):
+    """Raised when a session's log folds but cannot be opened: `seq` is the event that
+    breaks it (``None`` when no one event does), `reason` says why."""
+
+    def __init__(self, seq: int | None, reason: str) -> None:
+        self.seq = seq
+        self.reason = reason
+        super().__init__(reason if seq is None else f"seq {seq}: {reason}")
+
+    def __reduce__(self):
+        return (RestoreError, (self.seq, self.reason))
+
+
+class SessionSetAside(NasCoreError):
+    """Raised for a session the service set aside: its log cannot be restored
+    (`reason`, the `RestoreError` in words); the other sessions are served. It is tried
+    again once its log changes (an import that extends it)."""
+
+    def __init__(self, session: str, reason: str) -> None:
+        self.session = session
+        self.reason = reason
+        super().__init__(f"session {session!r} is set aside: its log cannot be restored: {reason}")
+
+    def __reduce__(self):
+        return (SessionSetAside, (self.session, self.reason))
+
+
+class Restored(NamedTuple):
+    """A session as the service opens it: the folded state, the embedder, the
+    throughput model, and the finished models still to embed (in creation order)."""
+
+    state: SessionState
+    embedder: Embedder
+    throughput: Throughput
+    unembedded: tuple[str, ...]
+
+
+def restore(envelopes: Sequence[Envelope]) -> Restored:
+    """The session of `envelopes` (a whole log, in seq order) as the service opens it;
+    raises `RestoreError` (see the module)."""
+    state = fold(envelopes)
+    records: list[ModelEmbedded | LayoutRecomputed] = []
+    seqs: list[int] = []
+    for e in envelopes:
+        if isinstance(e.event, ModelEmbedded | LayoutRecomputed):
+            records.append(e.event)
+            seqs.append(e.seq)
+    # a model whose training is in question (a finished one queued again: only a
+    # tampered log has that) counts as not finished, or a restart mid-training would
+    # find it embedded with no result
+    done = [m for m in state.models.values() if m.status == "done" and m.result is not None]
+    try:
+        embedder = Embedder.restore(
+            records,
+            {m.id: m.arch for m in done},
+            {m.id: m.result.predictions for m in done},  # type: ignore[union-attr]
+        )
+    except EmbeddingError as error:
+        seq = None if error.record is None else seqs[error.record]
+        raise _not_restored(envelopes, state, error, seq) from None
+    unembedded = tuple(m.id for m in done if m.id not in embedder)
+    width = embedder.prediction_width
+    for model in unembedded:
+        m = state.models[model]
+        predictions = m.result.predictions  # type: ignore[union-attr]
+        try:
+            embedder.check(model, m.arch, predictions, width)
+        except (EmbeddingError, NasCoreError) as error:
+            raise RestoreError(_finished_seq(envelopes, state, model), str(error)) from None
+        width = width or len(predictions)
+    throughput = Throughput()
+    n_train = 0 if state.split is None else state.split.train
+    for m in done:
+        result = m.result
+        assert result is not None
+        if n_train and result.epochs >= 1:
+            throughput = throughput.observe(m.flops, n_train, result.epochs, result.wall_s)
+    return Restored(state, embedder, throughput, unembedded)
+
+
+def _not_restored(
+    envelopes: Sequence[Envelope], state: SessionState, error: EmbeddingError, seq: int | None
+) -> RestoreError:
+    """The `EmbeddingError` of a restore in REMAP's words, at the event that breaks it: a
+    model embedded that has no result is told apart by what became of it."""
+    model = None if error.model is None else state.models.get(error.model)
+    if error.model is None or (model is not None and model.status == "done"):
+        # "record 7: …" counts the embedder's records; the seq says where it is
+        return RestoreError(seq, _RECORD.sub("", str(error)))
+    if model is None:
+        return RestoreError(seq, f"model {error.model} is embedded but was never created")
+    for e in envelopes:  # a finished (and embedded) model queued again: that line
+        if (
+            seq is not None
+            and e.seq > seq
+            and isinstance(e.event, TrainingQueued)
+            and e.event.model == model.id
+        ):
+            return RestoreError(
+                e.seq,
+                f"model {model.id} is queued to train again after it was embedded (seq "
+                f"{seq}): a model that finished training does not train again",
+            )
+    return RestoreError(
+        seq, f"model {model.id} is embedded but has not finished training (it is {model.status})"
+    )
+
+
+def _finished_seq(envelopes: Sequence[Envelope], state: SessionState, model: str) -> int | None:
+    """The seq of the "training finished" that gave `model` its result."""
+    attempt = state.models[model].attempts
+    for e in reversed(envelopes):
+        if (
+            isinstance(e.event, TrainingFinished)
+            and e.event.model == model
+            and e.event.attempt == attempt
+        ):
+            return e.seq
+    return None
