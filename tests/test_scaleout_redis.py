@@ -16,6 +16,10 @@ running); and a worker SIGKILLed while Redis is down, with a cancel sent meanwhi
 watchdog fails the silent attempt and retries it; the cancel is applied when Redis is
 back). The servers here run the watchdog with a 3 s silence bound
 (``REMAP_WATCHDOG_SILENCE_S``).
+
+The server stopped (SIGINT, a Ctrl-C) while a worker trains: nothing is cancelled; the
+worker trains on, what it reports waits on Redis, and the restarted server records it
+and counts the training it finds running against the session's concurrency.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import redis
 from nas_core.events import (
     EpochCompleted,
     EventStore,
+    TrainingCancelled,
     TrainingFailed,
     TrainingFinished,
     TrainingStarted,
@@ -465,3 +470,94 @@ def test_a_worker_killed_while_redis_is_down_is_retried_and_a_cancel_waits(
     assert started == [(1, d.names[0]), (2, d.names[1])]
     (finished,) = (e for e in mine if isinstance(e, TrainingFinished))
     assert finished.attempt == 2
+
+
+# ---------------------------------------------------------------- the server stopped
+
+
+def _server(url: str, data_dir: Path) -> tuple[RemapProc, str]:
+    """``remap serve --broker`` on `data_dir`: the process and its base URL."""
+    server = RemapProc(
+        ["serve", "--broker", url, "--port", "0", "--data-dir", str(data_dir)], _env()
+    )
+    line = server.wait_for("REMAP is running at http://127.0.0.1:", START_TIMEOUT_S)
+    return server, line.split(" at ", 1)[1].split()[0].split("?")[0]
+
+
+def _wait_done_never_cancelled(
+    client: httpx.Client, session: str, procs: list[RemapProc], models: int
+) -> dict:
+    """The session's state once every model is done; fails at once if one is
+    cancelled or failed (a stop of the server is neither)."""
+    deadline = time.monotonic() + DONE_TIMEOUT_S
+    while True:
+        state = client.get(f"/api/sessions/{session}/state").json()
+        statuses = Counter(m["status"] for m in state["models"].values())
+        if statuses == {"done": models}:
+            return state
+        ended = {k: m["status"] for k, m in state["models"].items()
+                 if m["status"] in ("cancelled", "failed")}  # fmt: skip
+        assert not ended, f"{ended}\n" + "\n".join("".join(p.output)[-4000:] for p in procs)
+        for p in procs:
+            assert p.proc.poll() is None, f"{p.proc.args} ended: {''.join(p.output)}"
+        assert time.monotonic() < deadline, f"not done after {DONE_TIMEOUT_S} s: {statuses}"
+        time.sleep(0.25)
+
+
+@pytest.mark.slow
+def test_a_server_stopped_mid_training_leaves_it_to_its_worker(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # issue 23 E: a Ctrl-C of `remap serve --broker` set every dispatched model's cancel
+    # flag, so its worker cancelled it for good; a stop is not a user's cancel
+    url = _db(redis_url, 2)
+    models, concurrency = 3, 1
+    with ExitStack() as stack:
+        d = Deployment(stack, url, tmp_path)
+        with httpx.Client(base_url=d.base, timeout=30) as client:
+            created = client.post(
+                "/api/sessions",
+                json={
+                    "name": "stop the server",
+                    "data": {"limit": 600},
+                    "settings": {"train": {"epochs": KILL_EPOCHS}, "concurrency": concurrency},
+                    "sample": models,
+                    "seed": 5,
+                },
+            )
+            assert created.status_code == 201, created.text
+            session = created.json()["session"]
+
+            def early(m: dict) -> bool:  # most of its epochs still ahead
+                return m["status"] == "running" and 0 < len(m["curve"]) < KILL_EPOCHS // 20
+
+            state = _wait_state(
+                client, session, lambda s: any(map(early, s["models"].values())), "a training"
+            )
+            victim = next(k for k, m in state["models"].items() if early(m))
+        assert d.server.stop() == 0, "".join(d.server.output)  # SIGINT, as a Ctrl-C
+        # the workers go on; what they report waits on "events" for the server
+        server, base = _server(url, tmp_path)
+        stack.callback(server.stop)
+        with httpx.Client(base_url=base, timeout=30) as client:
+            _wait_done_never_cancelled(client, session, [server, *d.workers], models)
+        for proc in (*d.workers, server):
+            assert proc.stop() == 0, "".join(proc.output)
+
+    log = _check_log(tmp_path, session, models)  # each model finished once
+    assert not any(isinstance(e.event, TrainingCancelled | TrainingFailed) for e in log)
+    started = [e.event for e in log if isinstance(e.event, TrainingStarted)]
+    assert Counter(s.model for s in started) == Counter(dict.fromkeys(state["models"], 1))
+    mine = [e.event for e in log if getattr(e.event, "model", None) == victim]
+    epochs = [e.metrics.epoch for e in mine if isinstance(e, EpochCompleted)]
+    # the one training, whole: every epoch once. Not yet in order: records the stopped
+    # server had fetched go back on Redis behind newer ones (issue 23, D, still open)
+    assert sorted(epochs) == list(range(1, KILL_EPOCHS + 1))
+    # the restarted server counted the training it found running: never more at once
+    running: set[str] = set()
+    for e in log:
+        if isinstance(e.event, TrainingStarted):
+            running.add(e.event.model)
+            assert len(running) <= concurrency, f"{running} at seq {e.seq}"
+        elif isinstance(e.event, TrainingFinished):
+            running.discard(e.event.model)

@@ -200,6 +200,9 @@ def handwritten_log() -> list:
     sim.command(Enqueue(models=("m3", "m2")))  # re-queue a cancelled and a failed model
     sim.start("m5")
     sim.epoch("m5", rnd)
+    sim.stop("m5")  # its process stopped (a Ctrl-C): queued again, its retries kept
+    sim.start("m5")
+    sim.epoch("m5", rnd)
     sim.finish("m5", rnd)
     sim.append([Pending("ghost", EpochCompleted("m99", 1, metrics(1, 0.2)))])
     sim.command(DrawerAdd(models=("m4", "m5")))

@@ -1,5 +1,6 @@
 """<remap-queue> in a real browser: queued models in queue order, reordered by drag and
-drop and by keyboard (the server's queue follows), cancelled from the view."""
+drop and by keyboard (the server's queue follows), cancelled from the view (one, the
+ticked ones, all that wait), and queued again by Retry (one, all)."""
 
 from __future__ import annotations
 
@@ -118,3 +119,60 @@ def test_queue_reorders_by_drag_and_keyboard_and_cancels(
         timeout=60_000,
     )
     screenshot(page, "queue-after")
+
+
+def _statuses(server, session: str) -> dict[str, str]:
+    models = server.get(f"/api/sessions/{session}/state")["models"]
+    return {k: m["status"] for k, m in models.items()}
+
+
+def test_queue_cancels_the_selected_and_all_and_retries_the_cancelled(
+    server, page, screenshot, slow_session
+) -> None:
+    session = slow_session
+    _open(server, page, session)
+    queue = page.locator("remap-queue")
+    page.wait_for_function(
+        "() => { const q = document.querySelector('remap-queue');"
+        " return q && q.shadowRoot && q.shadowRoot.querySelectorAll('li.queued').length >= 4; }",
+        timeout=60_000,
+    )
+    # tick two waiting models: "Cancel selected" takes those two off the queue
+    first, second, *_ = queue.evaluate(QUEUED_IDS)
+    queue.get_by_role("checkbox", name=f"Select {first}").check()
+    queue.get_by_role("checkbox", name=f"Select {second}").check()
+    queue.get_by_role("button", name="Cancel selected (2)").click()
+    poll(
+        lambda: all(_statuses(server, session)[m] == "cancelled" for m in (first, second)),
+        "the selected cancelled",
+    )
+    queue.locator(f'li.cancelled[data-id="{second}"]').wait_for()
+    # "Cancel all" takes every waiting model off the queue; what trains goes on
+    left = queue.evaluate(QUEUED_IDS)
+    queue.get_by_role("button", name="Cancel all").click()
+    poll(
+        lambda: all(_statuses(server, session)[m] == "cancelled" for m in left),
+        "every waiting model cancelled",
+    )
+    assert not _server_queue(server, session)
+    page.wait_for_function(
+        "() => !document.querySelector('remap-queue').shadowRoot.querySelector('li.queued')"
+    )
+    screenshot(page, "queue-cancelled")
+
+    # Retry on a cancelled row queues it again ({type: "enqueue"}), and it leaves the history
+    queue.get_by_role("button", name=f"Retry {first}").click()
+    poll(lambda: _statuses(server, session)[first] in ("queued", "running"), "the retry")
+    page.wait_for_function(
+        f"() => !document.querySelector('remap-queue').shadowRoot"
+        f".querySelector('li.cancelled[data-id=\"{first}\"]')"
+    )
+    # "Retry all" queues every cancelled model again, in one command
+    cancelled = [m for m, s in _statuses(server, session).items() if s == "cancelled"]
+    assert len(cancelled) >= 2
+    queue.get_by_role("button", name="Retry all").click()
+    poll(
+        lambda: all(_statuses(server, session)[m] in ("queued", "running") for m in cancelled),
+        "every cancelled model queued again",
+    )
+    queue.locator(f'li.queued[data-id="{cancelled[-1]}"]').wait_for()

@@ -75,7 +75,8 @@ AT = "2025-01-31T12:34:56.789Z"
 
 ACTIONS = (
     "sample", "ablate", "vary", "handcraft", "enqueue", "reorder", "cancel", "drawer_add",
-    "drawer_remove", "view", "start", "epoch", "finish", "fail", "embed", "layout", "stale",
+    "drawer_remove", "view", "start", "epoch", "finish", "fail", "stop", "embed", "layout",
+    "stale",
 )  # fmt: skip
 
 # training and embedding are drawn more often than the commands, as in a real session;
@@ -182,6 +183,12 @@ class Sim:
         event = TrainingFailed(model, m.attempts, "worker died", retry)
         self.append([Pending(f"{model}:{m.attempts}:failed", event)])
 
+    def stop(self, model: str) -> None:
+        """The process training `model` was stopped (a Ctrl-C): back on the queue."""
+        m = self.state.models[model]
+        event = TrainingFailed(model, m.attempts, "stopped", will_retry=True, stopped=True)
+        self.append([Pending(f"{model}:{m.attempts}:failed", event)])
+
     def embed(self, model: str) -> None:
         """Embed a finished model as the service does (its placements, then the
         relayouts the drift rule asks for, in one append)."""
@@ -251,6 +258,8 @@ class Sim:
             self.finish(running[n % len(running)], rnd)
         elif action == "fail" and running:
             self.fail(running[n % len(running)], retry=bool(n % 2))
+        elif action == "stop" and running:
+            self.stop(running[n % len(running)])
         elif action == "embed":
             placed = self.state.embeddings.get("structure", {})
             done = [m for m in self._models("done") if m not in placed]

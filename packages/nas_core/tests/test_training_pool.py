@@ -174,6 +174,7 @@ def test_jobs_and_errors_cross_process_boundaries() -> None:
         TrainingCancelled(3),
         TrainingFailed("ValueError: x", "tb"),
         WorkerDied("gone", -9),
+        WorkerDied("stopped: the pool was closed", None, stopped=True),
     ):
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is type(err)

@@ -304,6 +304,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     pool = TrainerPool(args.processes)
+    worker = None
     try:
         broker = make_broker(url)
         runtime = Runtime(runner=pool, cancel=RedisCancelFlags.from_url(url))
@@ -320,7 +321,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         _err("stopping: trainings in progress finish or go back on the queue")
         worker.stop(timeout_s=30)
     finally:
-        pool.close()
+        pool.close()  # what still trains stops: recorded stopped, back on the queue
+        if worker is not None:
+            worker.finish(timeout_s=15)  # ... and says so before this process ends
     return 0
 
 

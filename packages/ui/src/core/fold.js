@@ -77,6 +77,7 @@ const HANDLERS = {
       seed: null,
       estimate_s: null,
       attempts: 0,
+      tries: 0,
       worker: null,
       curve: [],
       result: null,
@@ -94,6 +95,7 @@ const HANDLERS = {
     m.config = e.config;
     m.seed = e.seed;
     m.estimate_s = e.estimate_s ?? null;
+    m.tries = 0; // queued anew: a fresh retry budget
     m.queued_at = env.at;
     if (!s.queue.includes(e.model)) s.queue.push(e.model);
   },
@@ -102,6 +104,7 @@ const HANDLERS = {
     if (!m || m.status !== "queued" || e.attempt <= m.attempts) return;
     m.status = "running";
     m.attempts = e.attempt;
+    m.tries += 1;
     m.worker = e.worker;
     m.curve = [];
     m.epoch_at = [];
@@ -128,6 +131,7 @@ const HANDLERS = {
     const m = s.models.get(e.model);
     if (!m || m.status !== "running" || m.attempts !== e.attempt) return;
     m.error = e.reason;
+    if (e.stopped) m.tries = Math.max(0, m.tries - 1); // a stop does not use up the retries
     if (e.will_retry) {
       m.status = "queued"; // back at the head of the queue
       removeFrom(s.queue, e.model);

@@ -73,8 +73,11 @@ class ModelState(msgspec.Struct, frozen=True, gc=False):
     architecture and size, and its training.
 
     `status`: ``created`` (not yet queued), ``queued``, ``running``, ``done``,
-    ``failed``, ``cancelled``. `attempts`: training attempts started so far. `curve`:
-    the epochs of the current (or last) attempt. `error`: the last failure's reason.
+    ``failed``, ``cancelled``. `attempts`: training attempts started so far (it numbers
+    them). `tries`: the attempts since the model was last queued that count against the
+    retry budget (a crashed worker is retried while ``tries < max_attempts``): an attempt
+    stopped with its process (``TrainingFailed.stopped``) does not count. `curve`: the
+    epochs of the current (or last) attempt. `error`: the last failure's reason.
     """
 
     id: str
@@ -93,6 +96,7 @@ class ModelState(msgspec.Struct, frozen=True, gc=False):
     seed: int | None = None
     estimate_s: float | None = None
     attempts: int = 0
+    tries: int = 0
     worker: str | None = None
     curve: tuple[EpochMetrics, ...] = ()
     result: TrainResult | None = None
@@ -180,6 +184,7 @@ class _Draft(msgspec.Struct, gc=False):
     seed: int | None = None
     estimate_s: float | None = None
     attempts: int = 0
+    tries: int = 0
     worker: str | None = None
     curve: list[EpochMetrics] = []
     result: TrainResult | None = None
@@ -282,6 +287,7 @@ def _training_queued(b: _Builder, e: TrainingQueued, env: Envelope) -> None:
     m.config = e.config
     m.seed = e.seed
     m.estimate_s = e.estimate_s
+    m.tries = 0  # queued anew (e.g. a failed model by hand): a fresh retry budget
     b.queue[e.model] = None
 
 
@@ -291,6 +297,7 @@ def _training_started(b: _Builder, e: TrainingStarted, env: Envelope) -> None:
         return
     m.status = "running"
     m.attempts = e.attempt
+    m.tries += 1
     m.worker = e.worker
     m.curve = []
     m.result = None
@@ -311,6 +318,8 @@ def _training_failed(b: _Builder, e: TrainingFailed, env: Envelope) -> None:
     if m is None or m.status != "running" or m.attempts != e.attempt:
         return
     m.error = e.reason
+    if e.stopped:  # a stop, not a fault: it does not use up the retries
+        m.tries = max(0, m.tries - 1)
     if e.will_retry:
         m.status = "queued"  # next to train: back at the head of the queue
         b.queue = {e.model: None, **b.queue}

@@ -233,12 +233,18 @@ class TrainingFinished(_Event, tag="training_finished"):
 
 class TrainingFailed(_Event, tag="training_failed"):
     """Attempt `attempt` failed with `reason`; `will_retry`: the model goes back to the
-    head of the queue for another attempt, else it stays failed."""
+    head of the queue for another attempt, else it stays failed.
+
+    `stopped`: the attempt did not fail, it was stopped with the process training it (a
+    server's or a worker's Ctrl-C; a stop is not a user's cancel): it goes back on the
+    queue (`will_retry`) and does not count against the retry budget (`ModelState.tries`).
+    """
 
     model: ModelId
     attempt: Attempt
     reason: str
     will_retry: bool
+    stopped: bool = False
 
 
 class TrainingCancelled(_Event, tag="training_cancelled"):

@@ -3,7 +3,7 @@ train → record → embed) and its parts: embedding finished models into the tw
 projections, the Dramatiq broker, actors and in-process workers, the messages on its
 queues, the attempts' claims and cancel flags."""
 
-from .actors import MAX_ATTEMPTS, Actors, Runner, Runtime, declare_actors
+from .actors import MAX_ATTEMPTS, STOPPED, Actors, Runner, Runtime, declare_actors
 from .broker import EmbeddedWorker, check_redis_url, make_broker, start_worker
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags, stopper
 from .claims import Claims, MemoryClaims, RedisClaims
@@ -16,6 +16,7 @@ __all__ = [
     "EVENTS_QUEUE",
     "MAX_ATTEMPTS",
     "PROJECTIONS",
+    "STOPPED",
     "TRAIN_QUEUE",
     "Actors",
     "CancelFlags",

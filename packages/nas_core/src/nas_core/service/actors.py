@@ -15,12 +15,19 @@ are in `nas_core.service.messages`.
 Outcomes:
 
 - the runner raises `WorkerDied` (its process was killed, ran out of memory, crashed):
-  "training failed" with ``will_retry`` while ``attempt < max_attempts`` (2: one retry),
-  and the task goes back on ``"train"`` as attempt + 1; then failed for good;
+  "training failed" with ``will_retry`` while the attempt's tries (`TrainTask.counted`,
+  the fold's `ModelState.tries`) are below ``max_attempts`` (2: one retry), and the
+  task goes back on ``"train"`` as attempt + 1; then failed for good;
 - `TrainingFailed` (the training raised: a bug in the model, a data mismatch) and any
   other error: "training failed", never retried;
 - `TrainingCancelled`, or a cancel found before the training starts: "training
-  cancelled" (``was_running`` tells which).
+  cancelled" (``was_running`` tells which): the user's cancel, for good;
+- a stop (`Runtime.stop`: the embedded server closing, Ctrl-C; or the trainer pool
+  closed under the training, `WorkerDied.stopped`: a worker's Ctrl-C that did not wait
+  for it): "training failed" with ``stopped`` and ``will_retry`` (reason `STOPPED`),
+  which sends the model back to the head of the queue without using up its retries; a
+  stop is not a user's cancel. A message taken up while the runtime stops is left
+  alone: the log shows its model queued, and the next start hands it out again.
 
 A redelivered message (scale-out: Dramatiq puts a dead worker's unacked message back on
 ``"train"``, see `nas_core.service.broker`) is told from a first delivery by a claim per
@@ -95,6 +102,7 @@ from .messages import (
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "STOPPED",
     "TRAIN_TIME_LIMIT_MS",
     "Actors",
     "AttemptLog",
@@ -104,6 +112,10 @@ __all__ = [
 ]
 
 MAX_ATTEMPTS = 2  # a dead worker process is retried once
+STOPPED = (
+    "stopped: the process training it was stopped before the training ended; "
+    "it trains again from the start"
+)
 TRAIN_TIME_LIMIT_MS = math.inf  # never let Dramatiq interrupt a training
 RECORD_TIME_LIMIT_MS = 60_000
 RECORD_RETRIES = 3  # a store write that failed (locked, I/O) is retried; ids make it safe
@@ -137,6 +149,7 @@ class Runtime:
     `record`: appends an `EventRecord` to the store (only in the process that owns the
     store and consumes ``"events"``; None elsewhere). `worker`: this process's name in
     "training started". `max_attempts`: attempts of a model whose worker process dies.
+    `stopping`: set by `stop` (this process is closing).
     """
 
     runner: Runner | None
@@ -144,10 +157,17 @@ class Runtime:
     record: Callable[[EventRecord], object] | None = None
     worker: str = field(default_factory=_default_worker_name)
     max_attempts: int = MAX_ATTEMPTS
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
+
+    def stop(self) -> None:
+        """Stop the trainings in progress here at their next batch boundary, recorded
+        as stopped (not cancelled: they train again at the next start), and start no
+        other."""
+        self.stopping.set()
 
 
 class _Running:
@@ -191,16 +211,21 @@ class Actors(NamedTuple):
     claims: Claims
     attempts: AttemptLog
 
-    def enqueue(self, session: str, job: TrainJob, attempt: int = 1) -> dramatiq.Message:
-        """Send `job` to ``"train"`` as `attempt`. A cancel flag left over from the
-        model's previous training is cleared first (this is a new request)."""
-        task = TrainTask(session=session, job=job, attempt=attempt)
+    def enqueue(
+        self, session: str, job: TrainJob, attempt: int = 1, tries: int | None = None
+    ) -> dramatiq.Message:
+        """Send `job` to ``"train"`` as `attempt` (making `tries`, see `TrainTask`). A
+        cancel flag left over from the model's previous training is cleared first (this
+        is a new request)."""
+        task = TrainTask(session=session, job=job, attempt=attempt, tries=tries)
         self.runtime.cancel.clear(session, job.model_id)
         return self.train_model.send(encode(task).decode())
 
-    def resend(self, session: str, job: TrainJob, attempt: int) -> dramatiq.Message:
+    def resend(
+        self, session: str, job: TrainJob, attempt: int, tries: int | None = None
+    ) -> dramatiq.Message:
         """Send `attempt` of `job` again (its message was lost); the cancel flag stays."""
-        task = TrainTask(session=session, job=job, attempt=attempt)
+        task = TrainTask(session=session, job=job, attempt=attempt, tries=tries)
         return self.train_model.send(encode(task).decode())
 
     def cancel(self, session: str, model: str) -> None:
@@ -285,7 +310,7 @@ def _trainer(
 ) -> Callable[[str], None]:
     def train_model(task_json: str) -> None:
         task = decode_task(task_json)
-        session, job, attempt = task.session, task.job, task.attempt
+        session, job, attempt, tries = task.session, task.job, task.attempt, task.counted
         model = job.model_id
         key = (session, model, attempt)
         run = _Running()
@@ -299,8 +324,10 @@ def _trainer(
                 patiently(f"sending {record.id}", lambda: record_actor().send(data))
                 run.records.append(data)
 
-        def next_attempt() -> None:
-            task = TrainTask(session=session, job=job, attempt=attempt + 1)
+        def next_attempt(counts: bool = True) -> None:
+            """Send attempt + 1; it tries once more, or (after a stop) as many times."""
+            later = tries + 1 if counts else tries
+            task = TrainTask(session=session, job=job, attempt=attempt + 1, tries=later)
             data = encode(task).decode()
             patiently(f"queueing {model} again", lambda: train_actor().send(data))
 
@@ -308,11 +335,11 @@ def _trainer(
             f"claiming {model}", lambda: claims.claim(session, model, attempt, runtime.worker)
         )
         if holder is not None:
-            _redelivered(runtime, claims, key, holder, emit, next_attempt)
+            _redelivered(runtime, claims, key, tries, holder, emit, next_attempt)
             return
         run = attempts.begin(key)
         try:
-            _train(runtime, session, job, attempt, emit, next_attempt, lambda: run.abandoned)
+            _train(runtime, session, job, attempt, tries, emit, next_attempt, run)
         finally:
             attempts.finish(key)
             if not run.abandoned:
@@ -325,12 +352,13 @@ def _redelivered(
     runtime: Runtime,
     claims: Claims,
     key: tuple[str, str, int],
+    tries: int,
     holder: str,
     emit: Callable[[str, TrainingEvent], None],
     next_attempt: Callable[[], None],
 ) -> None:
-    """A message whose attempt is claimed: drop it, or record its dead holder's failure
-    (see the module docstring)."""
+    """A message whose attempt (making `tries`) is claimed: drop it, or record its dead
+    holder's failure (see the module docstring)."""
     session, model, attempt = key
     if holder == ENDED:
         return  # a redelivery of an attempt that ended (its ack was lost)
@@ -338,7 +366,7 @@ def _redelivered(
     if outcome != "taken":  # ended meanwhile, or its holder is alive: a second copy
         log.info("attempt %s is %s (%s): dropping a second copy", key, outcome, held)
         return
-    retry = attempt < runtime.max_attempts
+    retry = tries < runtime.max_attempts
     reason = f"worker {holder_name(held or holder)} stopped responding"
     emit("failed", _failed(model, attempt, reason, retry))
     if retry:
@@ -352,16 +380,22 @@ def _train(
     session: str,
     job: TrainJob,
     attempt: int,
+    tries: int,
     emit: Callable[[str, TrainingEvent], None],
-    next_attempt: Callable[[], None],
-    abandoned: Callable[[], bool] = lambda: False,
+    next_attempt: Callable[..., None],
+    run: _Running,
 ) -> None:
+    """Train `attempt` (making `tries`) of `job` and report how it went (see the module
+    docstring)."""
     model = job.model_id
     flags = runtime.cancel
     if patiently("checking for a cancel", lambda: flags.is_cancelled(session, model)):
         emit("cancelled", TrainingCancelled(model=model, was_running=False))
         patiently("clearing a cancel", lambda: flags.clear(session, model))
         return
+    stopping = runtime.stopping.is_set
+    if stopping():
+        return  # this process is closing: the model stays queued for the next start
     if runtime.runner is None:
         raise RuntimeError(
             f"train_model reached a process without a trainer: consume the "
@@ -375,17 +409,26 @@ def _train(
             EpochCompleted(model=model, attempt=attempt, metrics=metrics),
         )
 
+    def abandoned() -> bool:
+        return run.abandoned
+
     cancelled = _unless_unreachable(stopper(flags, session, model))
     try:
         result = runtime.runner.run(
-            job, on_epoch=on_epoch, should_stop=lambda: abandoned() or cancelled()
+            job, on_epoch=on_epoch, should_stop=lambda: abandoned() or cancelled() or stopping()
         )
     except Cancelled:
         if abandoned():
             return  # another worker trains this attempt now; it reports
+        if not cancelled() and stopping():  # a stop, not the user's cancel
+            _stop(emit, next_attempt, model, attempt)
+            return
         emit("cancelled", TrainingCancelled(model=model, was_running=True))
     except WorkerDied as died:
-        retry = attempt < runtime.max_attempts
+        if died.stopped or stopping():  # the pool closed under it: a stop, not a crash
+            _stop(emit, next_attempt, model, attempt)
+            return
+        retry = tries < runtime.max_attempts
         emit("failed", _failed(model, attempt, died.reason, retry))
         if retry:  # the cancel flag stays: a cancel meanwhile stops the next attempt
             next_attempt()
@@ -416,3 +459,16 @@ def _unless_unreachable(should_stop: Callable[[], bool]) -> Callable[[], bool]:
 
 def _failed(model: str, attempt: int, reason: str, retry: bool) -> TrainingFailed:
     return TrainingFailed(model=model, attempt=attempt, reason=reason, will_retry=retry)
+
+
+def _stop(
+    emit: Callable[[str, TrainingEvent], None],
+    next_attempt: Callable[..., None],
+    model: str,
+    attempt: int,
+) -> None:
+    """Attempt `attempt` was stopped with its process: back on the queue, its retries
+    kept; the next attempt goes on the broker for another worker (a process that stops
+    leaves it there: the embedded broker goes with it, and the next start sends it)."""
+    emit("failed", TrainingFailed(model, attempt, STOPPED, will_retry=True, stopped=True))
+    next_attempt(counts=False)

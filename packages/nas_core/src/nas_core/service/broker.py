@@ -238,6 +238,14 @@ class EmbeddedWorker:
                 broker.join(name, timeout=left)
         self.worker.join()
 
+    def finish(self, timeout_s: float) -> bool:
+        """After `stop`: wait up to `timeout_s` more for the messages still in progress
+        (a training its pool was closed under reports it stopped); whether none is."""
+        deadline = time.monotonic() + timeout_s
+        for thread in self.worker.workers:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self.worker.workers)
+
     def stop(self, timeout_s: float = 600.0) -> None:
         """Stop consuming, let the messages in progress finish (up to `timeout_s`),
         put prefetched ones back on the broker. Idempotent."""

@@ -5,6 +5,10 @@ the session's concurrency limit at once (in the embedded mode, nor more than its
 processes), so that reordering the queue means what it says (a message on the broker
 could not be reordered any more). A model stays dispatched until the log shows its
 training ended; cancelling it sets its cancel flag, and its worker records the cancel.
+Closing (`close`) hands out nothing more and cancels nothing: a stop is not a user's
+cancel (the embedded service stops its own trainings as stops, `Runtime.stop`; remote
+workers go on, and what they report waits on ``"events"`` for the server to be back,
+when `adopt` takes their models up again).
 
 Redis going away (scale-out): a model that cannot be handed over stays dispatched and
 is noted unsent; a cancel that cannot reach the flags is kept; both are done when Redis
@@ -57,6 +61,7 @@ class Dispatcher:
         self.processes = processes
         self.data_root = data_root
         self._sessions: dict[str, _Sent] = {}
+        self._closed = False
 
     def _of(self, session: str) -> _Sent:
         sent = self._sessions.get(session)
@@ -80,7 +85,7 @@ class Dispatcher:
 
     def pump(self, session: str, state: SessionState) -> None:
         """Hand queued models to the broker, head first, up to the concurrency limit."""
-        if state.settings is None:
+        if state.settings is None or self._closed:
             return
         limit = state.settings.concurrency
         if self.processes is not None:
@@ -97,10 +102,13 @@ class Dispatcher:
     def send(self, session: str, state: SessionState, model: str) -> None:
         """Send `model`'s next attempt to ``"train"``; if the broker cannot be reached,
         note it unsent for `broker_back`."""
+        if self._closed:
+            return
         sent = self._of(session)
         m = state.models[model]
         try:
-            self.actors.enqueue(session, self._job(state, model), attempt=m.attempts + 1)
+            job = self._job(state, model)
+            self.actors.enqueue(session, job, attempt=m.attempts + 1, tries=m.tries + 1)
         except Exception as error:
             if not transient(error):
                 raise
@@ -114,9 +122,11 @@ class Dispatcher:
     def resend(self, session: str, state: SessionState, model: str) -> None:
         """Send `model`'s next attempt again (its message was lost); the cancel flag,
         if any, stays."""
+        if self._closed:
+            return
         m = state.models[model]
         try:
-            self.actors.resend(session, self._job(state, model), m.attempts + 1)
+            self.actors.resend(session, self._job(state, model), m.attempts + 1, m.tries + 1)
         except Exception as error:
             if not transient(error):
                 raise
@@ -154,16 +164,16 @@ class Dispatcher:
             sent.unsent &= sent.dispatched
             self.cancel_kept(session)
 
-    def stop_all(self) -> None:
-        """Cancel every dispatched training (the service closes)."""
-        for session, sent in self._sessions.items():
-            for model in sent.dispatched:
-                try:
-                    self.actors.cancel(session, model)
-                except Exception as error:
-                    if not transient(error):
-                        raise
-                    log.warning("model %s: broker unreachable, not cancelled", model)
+    def close(self) -> None:
+        """The service closes: send nothing more. Nothing is cancelled (see the module)."""
+        self._closed = True
+
+    def adopt(self, session: str, state: SessionState) -> None:
+        """Count the models `state` shows running as dispatched (scale-out: a server
+        that starts again finds remote workers still at them): they count against the
+        concurrency, and the watchdog watches them as it watches what it sent."""
+        sent = self._of(session)
+        sent.dispatched.update(m.id for m in state.models.values() if m.status == "running")
 
     # ----------------------------------------------------------------- news
 

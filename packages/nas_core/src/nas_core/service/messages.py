@@ -56,11 +56,19 @@ TrainingEvent = (
 
 
 class TrainTask(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A ``train_model`` message: which session's model to train, how, which attempt."""
+    """A ``train_model`` message: which session's model to train, how, which attempt.
+    `tries`: what this attempt counts against the retry budget (`ModelState.tries` once
+    it starts; ``None``: as many as `attempt`)."""
 
     session: Annotated[str, msgspec.Meta(min_length=1)]
     job: TrainJob
     attempt: Attempt = 1
+    tries: Attempt | None = None
+
+    @property
+    def counted(self) -> int:
+        """The tries this attempt makes, counting itself (see `tries`)."""
+        return self.attempt if self.tries is None else self.tries
 
 
 class EventRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

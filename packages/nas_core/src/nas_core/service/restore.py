@@ -32,9 +32,10 @@ from nas_core.events.kinds import (
     TrainingFinished,
     TrainingQueued,
 )
-from nas_core.training import Throughput
+from nas_core.training import Observation, Throughput
 
 from .embedding import Embedder, EmbeddingError
+from .timings import training_seconds
 
 __all__ = ["RestoreError", "Restored", "SessionSetAside", "restore"]
 
@@ -111,13 +112,14 @@ def restore(envelopes: Sequence[Envelope]) -> Restored:
         except (EmbeddingError, NasCoreError) as error:
             raise RestoreError(_finished_seq(envelopes, state, model), str(error)) from None
         width = width or len(predictions)
-    throughput = Throughput()
     n_train = 0 if state.split is None else state.split.train
-    for m in done:
-        result = m.result
-        assert result is not None
-        if n_train and result.epochs >= 1:
-            throughput = throughput.observe(m.flops, n_train, result.epochs, result.wall_s)
+    seconds = training_seconds(envelopes)
+    observed = [
+        Observation(m.flops, n_train, m.result.epochs, seconds.get(m.id, m.result.wall_s))
+        for m in done
+        if n_train and m.result is not None and m.result.epochs >= 1
+    ]
+    throughput = Throughput().observe_all(observed)  # one fit, not one per model
     return Restored(state, embedder, throughput, unembedded)
 
 

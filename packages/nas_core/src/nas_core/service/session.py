@@ -15,7 +15,8 @@ communicates its status after each epoch." The service
   recomputed" when the drift rule of `nas_core.service.embedding` fires);
 - cancels a queued model at once, and a dispatched one through its cancel flag (the
   effect `StopTraining` of the decision: the worker records "training cancelled" at
-  its next batch boundary).
+  its next batch boundary);
+- closing (a server's Ctrl-C) cancels nothing: a stop is not a user's cancel (`close`).
 
 Embedded mode (no broker URL): a `StubBroker`, a `TrainerPool` of `processes` 1-thread
 torch processes behind as many in-process worker threads, and one thread that records
@@ -27,10 +28,12 @@ On opening a session the service rebuilds its state from the log, and its embedd
 the recorded rows, computing nothing again (`nas_core.service.restore`); in the embedded
 mode a model the log shows "running" was being trained by a process that is gone, so it
 is recorded failed and trains again, with a retry while it has had fewer than
-``max_attempts`` attempts (2, as a dead worker in the scale-out mode), else failed for
-good (queue it to train it again). A session whose log cannot be restored is set aside:
-logged with why, listed by `set_aside`, and every use of it raises `SessionSetAside`,
-while the other sessions are served (`resume_all` opens them all at a server's start).
+``max_attempts`` tries since it was queued (2, as a dead worker in the scale-out mode;
+an attempt stopped by a close does not count), else failed for good (queue it to train
+it again). In the scale-out mode such a model is left to its remote worker. A session
+whose log cannot be restored is set aside: logged with why, listed by `set_aside`, and
+every use of it raises `SessionSetAside`, while the other sessions are served
+(`resume_all` opens them all at a server's start).
 
 A store that cannot be written (the disk full) while models train: the workers' records
 are held and appended once it takes writes again (`nas_core.service.held`); a model
@@ -48,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
+from dramatiq.errors import QueueJoinTimeout
 
 from nas_core.data import load_dataset
 from nas_core.events import (
@@ -69,6 +73,7 @@ from nas_core.events import (
     StoreUnwritable,
     TrainingFailed,
     TrainingFinished,
+    TrainingStarted,
     UnknownSession,
     decide,
     event_kind,
@@ -88,11 +93,13 @@ from .held import HeldRecords
 from .messages import EVENTS_QUEUE, TRAIN_QUEUE, EventRecord
 from .replay_plan import plan_reexecution
 from .restore import RestoreError, SessionSetAside, restore
+from .timings import observed_seconds, started_key
 from .watchdog import WATCH_INTERVAL_S, WATCHDOG_SILENCE_S, Watchdog
 
 __all__ = ["Outcome", "Progress", "SessionService", "interrupted"]
 
 INTERRUPTED = "interrupted: the process training it stopped before the training ended"
+DRAIN_S = 30.0  # closing: how long the embedded mode waits for its last records
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +143,8 @@ class _Live:
     embedder: Embedder
     throughput: Throughput
     unembedded: dict[str, None] = field(default_factory=dict)  # done, to embed (in order)
+    # (model, attempt) → when its "training started" was recorded (`observed_seconds`)
+    started: dict[tuple[str, int], str] = field(default_factory=dict)
     recovered: bool = False  # `_recover` has run to its end
 
 
@@ -200,6 +209,9 @@ class SessionService:
                 interval_s=self.watch_interval_s,
             )
         back = None if self._watchdog is None else self._watchdog.broker_back
+        # Records the server fetched ahead and had not applied when it stopped go back on
+        # Redis behind newer ones (issue 23 D); prefetch=1 avoided that but let the log lag
+        # the workers by seconds under load, so it waits for in-order delivery per attempt.
         self._workers.append(start_worker(self.broker, {EVENTS_QUEUE}, 1, on_broker_restart=back))
         if self.embedded:
             self._workers.append(start_worker(self.broker, {TRAIN_QUEUE}, processes))
@@ -209,13 +221,21 @@ class SessionService:
     # ----------------------------------------------------------------- lifecycle
 
     def close(self) -> None:
-        """Stop the workers (trainings in progress are cancelled) and the pool."""
+        """Stop (a server's Ctrl-C): hand out nothing more and cancel nothing, for a stop
+        is not a user's cancel. Embedded, the trainings in progress stop at their next
+        batch boundary, recorded stopped (`Runtime.stop`): the next start trains them
+        again, their retries kept. Scale-out, the remote workers go on; what they
+        report waits on ``"events"`` for the server to be back."""
         self._held.stop()
         if self._watchdog is not None:
             self._watchdog.stop()
         with self._lock:
-            self._dispatcher.stop_all()
+            self._dispatcher.close()
+        if self.embedded:
+            self.actors.runtime.stop()
         for worker in reversed(self._workers):  # the trainers first: they send events
+            if self.embedded and EVENTS_QUEUE in worker.queues:
+                _drain(worker)  # what the stopped trainings reported, in the log
             worker.stop(timeout_s=60)
         self._workers.clear()
         self._held.close()  # the last records, if the store takes them now
@@ -409,10 +429,14 @@ class SessionService:
         new = self._append(record.session, live, [Pending(record.id, record.event)])
         event = record.event
         self._dispatcher.recorded(record.session, live.state, getattr(event, "model", None))
+        if new and isinstance(event, TrainingStarted):
+            live.started.setdefault(started_key(event), new[-1].at)
         if new and isinstance(event, TrainingFinished):
+            started_at = live.started.pop(started_key(event), None)
             m = live.state.models.get(event.model)
             if m is not None and m.status == "done" and m.id not in live.embedder:
-                live.throughput = _observe(live.throughput, live.state, m.flops, m.result)
+                took = observed_seconds(started_at, new[-1].at, event.result.wall_s)
+                live.throughput = _observe(live.throughput, live.state, m.flops, m.result, took)
                 live.unembedded[m.id] = None
         self._embed_pending(record.session, live)
         self._dispatcher.pump(record.session, live.state)
@@ -501,10 +525,14 @@ class SessionService:
 
     def _recover(self, session: str, live: _Live) -> None:
         """Make an opened session whole: models left "running" by a process that is
-        gone train again (embedded mode only: in the scale-out mode a remote worker may
-        still be at it), at most ``max_attempts`` attempts in all, and a done model that
-        was not embedded is embedded now."""
-        if self.embedded:
+        gone train again, at most ``max_attempts`` tries since they were queued
+        (`ModelState.tries`: a stop does not count), and a done model that was not
+        embedded is embedded now. In the scale-out mode a model left "running" may
+        still be trained by its remote worker: it counts as dispatched instead (the
+        watchdog fails it if its worker is gone)."""
+        if not self.embedded:
+            self._dispatcher.adopt(session, live.state)
+        else:
             limit = self.actors.runtime.max_attempts
             dispatched = self._dispatcher.dispatched(session)
             orphans = [m for m in live.state.models.values() if m.status == "running"]
@@ -512,10 +540,7 @@ class SessionService:
                 Pending(
                     f"{m.id}:{m.attempts}:interrupted",
                     TrainingFailed(
-                        m.id,
-                        m.attempts,
-                        interrupted(m.attempts, limit),
-                        will_retry=m.attempts < limit,
+                        m.id, m.attempts, interrupted(m.tries, limit), will_retry=m.tries < limit
                     ),
                 )
                 for m in orphans
@@ -557,15 +582,25 @@ class SessionService:
         return estimate
 
 
-def interrupted(attempt: int, max_attempts: int) -> str:
-    """Why attempt `attempt` of a model ended with the process that trained it: with a
-    retry while it is below `max_attempts`, else failed for good."""
-    if attempt < max_attempts:
+def interrupted(tries: int, max_attempts: int) -> str:
+    """Why an attempt of a model, its `tries`-th try since it was queued, ended with the
+    process that trained it: with a retry while `tries` is below `max_attempts`, else
+    failed for good."""
+    if tries < max_attempts:
         return INTERRUPTED
     return (
-        f"{INTERRUPTED}, for the {_nth(attempt)} time: not tried again (at most "
+        f"{INTERRUPTED}, for the {_nth(tries)} time: not tried again (at most "
         f"{max_attempts} attempts); queue it to train it again"
     )
+
+
+def _drain(worker: EmbeddedWorker, timeout_s: float = DRAIN_S) -> None:
+    """Let `worker` record what its queue holds before it stops (embedded: the queue
+    is in this process's memory and goes with it)."""
+    try:
+        worker.join(timeout_s)
+    except QueueJoinTimeout:
+        log.warning("closing: records still waiting after %.0f s are not recorded", timeout_s)
 
 
 def _nth(n: int) -> str:
@@ -596,11 +631,13 @@ def _draft(session: str, last_seq: int, events: Sequence[Pending]) -> list[Envel
     ]
 
 
-def _observe(throughput: Throughput, state: SessionState, flops: int, result) -> Throughput:
+def _observe(
+    throughput: Throughput, state: SessionState, flops: int, result, seconds: float
+) -> Throughput:
     n_train = 0 if state.split is None else state.split.train
     if not n_train or result.epochs < 1:
         return throughput
-    return throughput.observe(flops, n_train, result.epochs, result.wall_s)
+    return throughput.observe(flops, n_train, result.epochs, seconds)
 
 
 def _progress(live: _Live) -> Progress:

@@ -12,7 +12,7 @@ records again (`Actors.resume`), and this thread repairs the rest. Every
   bound (``silence_s``, at least ``EPOCH_SILENCE_FACTOR`` times its longest epoch), has
   no record waiting on ``"events"`` (nor held for the store), and whose claim has no
   live holder (no heartbeat for ``HEARTBEAT_TIMEOUT_MS``, or the claim was lost or
-  ended) is recorded "training failed" (``will_retry`` while attempts remain; the same
+  ended) is recorded "training failed" (``will_retry`` while tries remain; the same
   event id and claim take-over as a worker that finds a dead holder's message, so
   exactly one records it) and its next attempt is sent. A worker that is slow but
   alive (its heartbeat beats) is never failed; a late event of the failed attempt is
@@ -203,7 +203,7 @@ class Watchdog:
         """Record that `model`'s running attempt went silent with no live worker, and
         send its next attempt (or leave it failed)."""
         m = state.models[model]
-        retry = m.attempts < self.actors.runtime.max_attempts
+        retry = m.tries < self.actors.runtime.max_attempts
         who = holder_name(held) if held else (m.worker or "(unknown)")
         reason = (
             f"worker {who} went silent: nothing recorded for {silent_s:.0f} s "

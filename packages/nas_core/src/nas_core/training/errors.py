@@ -44,12 +44,14 @@ class TrainingFailed(TrainingError):
 class WorkerDied(TrainingError):
     """Raised when the worker process training the model ended without an answer
     (killed, out of memory, crashed); ``reason`` says how (its exit code or signal).
-    The pool has already replaced it, so the job may be retried."""
+    The pool has already replaced it, so the job may be retried. ``stopped``: the pool
+    was closed under it (its owner stopping, e.g. on Ctrl-C), which is no crash."""
 
-    def __init__(self, reason: str, exitcode: int | None = None) -> None:
+    def __init__(self, reason: str, exitcode: int | None = None, stopped: bool = False) -> None:
         self.reason = reason
         self.exitcode = exitcode
+        self.stopped = stopped
         super().__init__(reason)
 
     def __reduce__(self):
-        return (WorkerDied, (self.reason, self.exitcode))
+        return (WorkerDied, (self.reason, self.exitcode, self.stopped))

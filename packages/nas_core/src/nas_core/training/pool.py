@@ -244,6 +244,7 @@ class TrainerPool:
         return WorkerDied(
             f"worker process {worker.process.pid} {how} while training model {job.model_id}",
             code,
+            stopped=self._closed,
         )
 
     # --- closing -------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // <remap-queue>: every training of the session (the REMAP paper's Queue tab, 5.3) —
 // what trains now (live epoch progress), what waits (in queue order, next first, with
-// estimated times; reorder by drag and drop or Alt+↑/↓, cancel), and the history
-// (done, failed with the error, cancelled).
+// estimated times; reorder by drag and drop or Alt+↑/↓, cancel one, the selected or
+// all), and the history (done, failed with the error, cancelled), where a failed or
+// cancelled model is queued again by Retry ({type: "enqueue", models}).
 //
 // Reordering is shown at once (optimistic) and posted as {type: "reorder", order}; the
 // log stays the truth: the next queue change from the server replaces the guess.
@@ -10,6 +11,7 @@ import { html, nothing } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
 import { RemapElement } from "../../core/element.js";
 import { STATUS_COLORS, formatAcc, formatCount, formatSeconds } from "../../core/theme.js";
+import { schedule } from "./schedule.js";
 
 const FILTERS = [
   ["all", "All"],
@@ -36,11 +38,15 @@ li.row {
   border: 1px solid var(--remap-border); border-left: 4px solid var(--c, var(--remap-border));
   border-radius: var(--remap-radius); margin-bottom: 4px; background: var(--remap-bg);
 }
-li.queued { grid-template-columns: 12px 20px 52px 48px minmax(0, 1fr) 62px 70px 86px; cursor: grab; }
+li.queued { grid-template-columns: 16px 12px 20px 52px 48px minmax(0, 1fr) 62px 70px 86px; cursor: grab; }
 .cols { display: grid; gap: 8px; padding: 0 6px 2px 10px; font-size: 11px; color: var(--remap-muted); text-transform: lowercase; }
-.cols.queued { grid-template-columns: 12px 20px 52px 48px minmax(0, 1fr) 62px 70px 86px; }
+.cols.queued { grid-template-columns: 16px 12px 20px 52px 48px minmax(0, 1fr) 62px 70px 86px; }
 li.running { grid-template-columns: 52px 140px minmax(0, 1fr) 100px 30px; }
-li.done, li.failed, li.cancelled { grid-template-columns: 52px 140px minmax(0, 1fr) 72px; }
+li.done { grid-template-columns: 52px 140px minmax(0, 1fr) 72px; }
+li.failed, li.cancelled { grid-template-columns: 52px 140px minmax(0, 1fr) 72px 54px; }
+.pick { margin: 0; cursor: pointer; }
+.section-actions { display: flex; gap: 4px; flex-wrap: wrap; margin: 0 0 6px; }
+.section-actions button, button.retry { padding: 1px 8px; font-size: 12px; }
 li.row:focus-visible { outline: 2px solid var(--remap-accent); outline-offset: 1px; }
 li.dragging { opacity: .45; }
 li.drop-before { box-shadow: 0 -3px 0 0 var(--remap-accent); }
@@ -53,7 +59,7 @@ li.drop-after { box-shadow: 0 3px 0 0 var(--remap-accent); }
 .desc { color: var(--remap-muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 12px; min-width: 0; }
 .actions { display: flex; gap: 3px; justify-content: flex-end; }
 .actions button { padding: 0; width: 26px; height: 24px; }
-.actions button.cancel { color: var(--remap-danger); }
+.actions button.cancel, .section-actions button.cancel { color: var(--remap-danger); }
 .progress { display: flex; flex-direction: column; gap: 2px; min-width: 0; }
 .track { height: 8px; border-radius: 4px; background: #eceef1; overflow: hidden; }
 .fill { height: 100%; background: ${STATUS_COLORS.running}; transition: width .3s; }
@@ -90,6 +96,7 @@ export class RemapQueue extends RemapElement {
     this._order = null; // an optimistic queue order, until the server's next queue change
     this._drag = null; // {id, target, after}
     this._focusId = null; // the row to focus after the next render (keyboard reorder)
+    this._picked = new Set(); // queued models ticked for "Cancel selected"
   }
 
   changed({ what, envelopes }) {
@@ -136,6 +143,27 @@ export class RemapQueue extends RemapElement {
 
   cancel(id) {
     this.post({ type: "cancel", model: id });
+  }
+
+  /** Cancel each of `ids` still queued or training (one command each, in turn). */
+  async cancelMany(ids) {
+    for (const id of ids) {
+      const status = this.session.live.models.get(id)?.status;
+      if (status === "queued" || status === "running") await this.post({ type: "cancel", model: id });
+      this._picked.delete(id);
+    }
+    this.requestRender();
+  }
+
+  /** Queue failed or cancelled models again (one command: they train from the start). */
+  retry(ids) {
+    if (ids.length) this.post({ type: "enqueue", models: ids });
+  }
+
+  pick(id, on) {
+    if (on) this._picked.add(id);
+    else this._picked.delete(id);
+    this.requestRender();
   }
 
   // --- keyboard ------------------------------------------------------------------------
@@ -283,30 +311,28 @@ export class RemapQueue extends RemapElement {
   }
 
   queuedSection(models, running, replay) {
-    // the time left of what trains now, then each queued model's estimate in turn
-    let ahead = 0; // null once an unestimated model comes before
-    for (const m of running) {
+    // what trains now holds its slots for its time left; each queued model then takes
+    // the slot that frees first, `concurrency` of them side by side
+    const left = running.map((m) => {
       const total = epochsOf(m);
-      if (m.estimate_s === null || !total) ahead = null;
-      else if (ahead !== null) ahead += m.estimate_s * Math.max(0, 1 - m.curve.length / total);
-    }
-    let totalEstimate = 0;
-    let unknown = 0;
-    for (const m of models) {
-      if (m.estimate_s === null) unknown += 1;
-      else totalEstimate += m.estimate_s;
-    }
+      if (m.estimate_s === null || !total) return null;
+      return m.estimate_s * Math.max(0, 1 - m.curve.length / total);
+    });
+    const slots = this.session.state.settings?.concurrency ?? 1;
+    const plan = schedule(left, models.map((m) => m.estimate_s), slots);
+    const unknown = models.filter((m) => m.estimate_s === null).length;
+    const totalEstimate = plan.total ?? 0;
     const drag = this._drag;
     return html`<section aria-label="Queued">
       <h2>Queued <span class="sub">${models.length} waiting${this.totalText(models.length, totalEstimate, unknown)}</span></h2>
+      ${models.length ? this.queuedActions(models, replay) : nothing}
       ${models.length > 1 && !replay ? html`<p class="hint">Drag a row, or focus it and press Alt+↑/↓, to change the order. The top one trains next.</p>` : nothing}
       ${models.length ? nothing : html`<p class="empty">The queue is empty.</p>`}
-      ${models.length ? html`<div class="cols queued" aria-hidden="true"><span></span><span>#</span><span>model</span>
+      ${models.length ? html`<div class="cols queued" aria-hidden="true"><span></span><span></span><span>#</span><span>model</span>
         <span class="num">params</span><span>SNAC</span><span class="num">trains</span><span class="num">starts</span><span></span></div>` : nothing}
       <ol aria-label="Training queue, next first">
         ${repeat(models, (m) => m.id, (m, i) => {
-          const starts = ahead;
-          ahead = ahead === null || m.estimate_s === null ? null : ahead + m.estimate_s;
+          const starts = plan.starts[i];
           const cls = [
             "row queued",
             drag?.id === m.id ? "dragging" : "",
@@ -320,13 +346,15 @@ export class RemapQueue extends RemapElement {
             @dragover=${(e) => this.onDragOver(e, m.id)}
             @drop=${(e) => this.onDrop(e, m.id)}
             @dragend=${() => this.onDragEnd()}>
+            <input type="checkbox" class="pick" aria-label="Select ${m.id}" ?disabled=${replay}
+              .checked=${this._picked.has(m.id)} @change=${(e) => this.pick(m.id, e.target.checked)}>
             <span class="grip" aria-hidden="true">⋮⋮</span>
             <span class="pos">${i + 1}</span>
             <span class="id" title=${m.description ?? m.id}>${m.id}</span>
             <span class="num" title="parameters">${formatCount(m.params)}</span>
             ${this.snac(m.id)}
             <span class="num" title="estimated training time">${m.estimate_s === null ? "—" : `≈ ${formatSeconds(m.estimate_s)}`}</span>
-            <span class="num muted" title="estimated wait before it starts">${i === 0 && !running.length ? "next" : starts === null ? "—" : `in ${formatSeconds(starts)}`}</span>
+            <span class="num muted" title="estimated wait before it starts">${starts === 0 ? "next" : starts === null ? "—" : `in ${formatSeconds(starts)}`}</span>
             <div class="actions">
               <button ?disabled=${replay || i === 0} aria-label="Move ${m.id} up" title="Move up (Alt+↑)"
                 @click=${() => this.move(m.id, -1)}>↑</button>
@@ -341,6 +369,16 @@ export class RemapQueue extends RemapElement {
     </section>`;
   }
 
+  queuedActions(models, replay) {
+    const picked = models.filter((m) => this._picked.has(m.id)).map((m) => m.id);
+    return html`<div class="section-actions" role="group" aria-label="Cancel waiting models">
+      <button class="cancel" ?disabled=${replay || !picked.length} title="Take the ticked models off the queue"
+        @click=${() => this.cancelMany(picked)}>Cancel selected${picked.length ? ` (${picked.length})` : ""}</button>
+      <button class="cancel" ?disabled=${replay} title="Take every waiting model off the queue (what trains now goes on)"
+        @click=${() => this.cancelMany(models.map((m) => m.id))}>Cancel all</button>
+    </div>`;
+  }
+
   totalText(n, seconds, unknown) {
     if (!n) return "";
     if (unknown === n) return " · no time estimates yet";
@@ -349,8 +387,15 @@ export class RemapQueue extends RemapElement {
 
   historySection(kind, models) {
     const title = { done: "Done", failed: "Failed", cancelled: "Cancelled" }[kind];
+    const again = kind !== "done"; // a failed or cancelled model can be queued again
+    const replay = this.session.cursor !== null;
     return html`<section aria-label=${title}>
       <h2>${title} <span class="sub">${models.length}</span></h2>
+      ${again && models.length > 1
+        ? html`<div class="section-actions" role="group" aria-label="Queue ${kind} models again">
+            <button ?disabled=${replay} title="Queue every ${kind} model again"
+              @click=${() => this.retry(models.map((m) => m.id))}>Retry all</button></div>`
+        : nothing}
       ${models.length ? nothing : html`<p class="empty">None.</p>`}
       <ol>
         ${repeat(models, (m) => m.id, (m) => html`<li class="row ${kind}" data-id=${m.id} style="--c:${STATUS_COLORS[kind]}">
@@ -362,6 +407,10 @@ export class RemapQueue extends RemapElement {
               ? html`<span class="desc">${m.result.epochs} ${m.result.epochs === 1 ? "epoch" : "epochs"} · ${formatSeconds(wallOf(m))} · ${formatCount(m.params)} params</span>`
               : html`<span class="desc">${m.curve.length ? `stopped after epoch ${m.curve.length}` : "before it started"}</span>`}
           <span class="status" style="color:${kind === "done" ? "inherit" : STATUS_COLORS[kind]}">${kind === "done" ? html`<b>${formatAcc(m.result.test_acc)}</b>` : title.toLowerCase()}</span>
+          ${again
+            ? html`<button class="retry" ?disabled=${replay} aria-label="Retry ${m.id}" title="Queue it again: it trains from the start"
+                @click=${() => this.retry([m.id])}>Retry</button>`
+            : nothing}
         </li>`)}
       </ol>
     </section>`;
