@@ -25,8 +25,9 @@ from collections.abc import Iterator
 
 import msgspec
 import pytest
+import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, Phase, event, given, reject, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from starlette.applications import Starlette
@@ -347,7 +348,10 @@ def test_no_5xx_and_rejections_write_nothing(
     case = data.draw(cases(api, path, method, mode), label="case")
     extra = aim(data.draw, case, operation, quiet, export)
     before = snapshot(quiet)
-    response = case.call(base_url=LOCAL, headers=dict(extra))
+    try:
+        response = case.call(base_url=LOCAL, headers=dict(extra))
+    except requests.exceptions.InvalidHeader:
+        reject()  # a header value the client itself refuses to send never reaches a server
     event(f"{operation} {mode.value}: {response.status_code}")
     check(response, before, quiet, operation)
 
