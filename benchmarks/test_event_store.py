@@ -8,11 +8,13 @@
 - Replay: read a session back from the store, decode every event, fold it
   (target: 100,000 events at ≥ 300,000 events/s), beside the bare SQLite fetch of the
   same rows. The log is a whole session: each model created, queued, started, trained,
-  finished with the 360 test-set predictions of digits, and embedded in both
-  projections with its distance rows against up to 100 earlier models. Two mixes:
-  models trained 10 epochs (the default; 62 % of the events are epochs, mean body
-  ~650 bytes) and 100 epochs (94 % epochs, ~300 bytes, close to the issue's ~336-byte
-  events).
+  finished with the 360 test-set predictions of digits (packed), and embedded in both
+  projections with its packed distance row against the session's landmarks (issue 20).
+  Mixes: models trained 10 epochs (the default; 62 % of the events are epochs) and 100
+  epochs (94 % epochs, close to the issue's ~336-byte events), and the baseline
+  ``10_epochs_v1``: the same log as the program before issue 20 wrote it (predictions
+  and rows as JSON lists, rows against up to 100 earlier models: version 1 bodies,
+  upcast on read).
 - Decoding the session file's lines: typed msgspec decoding against ``json.loads`` to
   dicts (target: ≥ 3×).
 
@@ -45,6 +47,7 @@ from nas_core.events import (
     Pending,
     Sampled,
     SessionState,
+    StoredRow,
     TrainingFinished,
     TrainingQueued,
     TrainingStarted,
@@ -52,8 +55,12 @@ from nas_core.events import (
     export_session,
     fold,
     handle,
+    read_session_file,
 )
+from nas_core.events.upcast import TrainResultV1
 from nas_core.generators import load_search_space, sample
+from nas_core.packed import pack_floats, pack_labels, unpack_labels
+from nas_core.service.embedding import LANDMARKS
 from nas_core.specs import DatasetInfo, EpochMetrics, Settings, TrainResult
 
 pytest.importorskip("pytest_benchmark")
@@ -228,15 +235,15 @@ def session_log(count: int, epochs: int = 10) -> list[Pending]:
             epochs=epochs, best_epoch=epochs, stopped_early=False, test_loss=rnd.random(),
             test_acc=rnd.random(), per_class_acc=tuple(rnd.random() for _ in range(10)),
             confusion=tuple(tuple(rnd.randrange(40) for _ in range(10)) for _ in range(10)),
-            predictions=tuple(rnd.randrange(10) for _ in range(DIGITS.n_test)),
+            predictions=pack_labels([rnd.randrange(10) for _ in range(DIGITS.n_test)]),
             params=params, flops=flops, forward_ms=rnd.random(), backward_ms=rnd.random(),
             wall_s=rnd.random(), device="cpu",
         )  # fmt: skip
         out.append(Pending(f"{m}:1:finished", TrainingFinished(m, 1, result)))
-        against = tuple(embedded[-100:])
+        landmarks = embedded[:LANDMARKS]
         for projection in ("structure", "predictions"):
-            row = tuple(rnd.random() for _ in against)
-            event = ModelEmbedded(m, projection, rnd.random(), rnd.random(), row, against)
+            row = pack_floats([rnd.random() for _ in landmarks])
+            event = ModelEmbedded(m, projection, rnd.random(), rnd.random(), row)
             out.append(Pending(f"{m}:embedded:{projection}", event))
         embedded.append(m)
     return out[:count]
@@ -246,14 +253,44 @@ def replay_size(config) -> int:
     return 2_000 if disabled(config) else int(os.environ.get("REMAP_BENCH_EVENTS", "100000"))
 
 
-@pytest.fixture(scope="module", params=["10_epochs", "100_epochs"])
+def version_1_rows(events: list[Pending]) -> list[StoredRow]:
+    """`events` as the program before issue 20 stored them (the baseline): predictions
+    as lists of labels, and each distance row a list against up to 100 earlier models
+    (version 1 bodies, upcast on read)."""
+    rows, embedded = [], {"structure": [], "predictions": []}
+    rnd = random.Random(2)
+    for seq, p in enumerate(events, 1):
+        kind, body, version = event_kind(p.event), msgspec.to_builtins(p.event), None
+        if kind == "training_finished":
+            result = {k: body["result"][k] for k in TrainResultV1.__struct_fields__}
+            result["predictions"] = unpack_labels(p.event.result.predictions).tolist()
+            body["result"] = result
+            version = 1
+        elif kind == "model_embedded":
+            against = embedded[p.event.projection][-100:]
+            body["distances"] = [rnd.random() for _ in against]
+            body["against"] = against
+            embedded[p.event.projection].append(p.event.model)
+            version = 1
+        version = version or VERSIONS[kind]
+        rows.append(StoredRow(seq, p.id, "2026-01-01T00:00:00.000Z", kind, version,
+                              msgspec.json.encode(body)))  # fmt: skip
+    return rows
+
+
+@pytest.fixture(scope="module", params=["10_epochs", "100_epochs", "10_epochs_v1"])
 def replay_store(request, tmp_path_factory):
     count = replay_size(request.config)
     events = session_log(count, epochs=int(request.param.split("_")[0]))
     path = tmp_path_factory.mktemp("replay") / f"{request.param}.db"
     with EventStore(path, synchronous="NORMAL") as store:
-        for k in range(0, len(events), 10_000):  # in transactions of 10,000 events
-            store.append(SESSION, events[k : k + 10_000])
+        if request.param.endswith("_v1"):
+            rows = version_1_rows(events)
+            for k in range(0, len(rows), 10_000):
+                store.append_rows(SESSION, rows[k : k + 10_000])
+        else:
+            for k in range(0, len(events), 10_000):  # in transactions of 10,000 events
+                store.append(SESSION, events[k : k + 10_000])
     kinds: dict[str, int] = {}
     for p in events:
         kinds[event_kind(p.event)] = kinds.get(event_kind(p.event), 0) + 1
@@ -304,17 +341,21 @@ def session_lines(replay_store, tmp_path_factory):
     name, store, _, _ = replay_store
     path = tmp_path_factory.mktemp("lines") / f"{name}.remap.jsonl"
     export_session(store, SESSION, path)
-    return name, path.read_bytes().split(b"\n")[1:-1]
+    blob = path.read_bytes()
+    return name, blob, blob.split(b"\n")[1:-1]
 
 
 @pytest.mark.benchmark(group="decode")
 def test_decode_lines_msgspec(benchmark, request, session_lines):
-    name, lines = session_lines
-    decode = msgspec.json.Decoder(Envelope).decode
+    name, blob, lines = session_lines
     rounds = 1 if disabled(request.config) else 5
-    out = benchmark.pedantic(
-        lambda: [decode(line) for line in lines], rounds=rounds, iterations=1, warmup_rounds=1
-    )
+    if name.endswith("_v1"):
+        # an old log's lines hold version 1 bodies: the session-file reader upcasts them
+        run = lambda: read_session_file(blob).envelopes  # noqa: E731
+    else:
+        decode = msgspec.json.Decoder(Envelope).decode
+        run = lambda: [decode(line) for line in lines]  # noqa: E731
+    out = benchmark.pedantic(run, rounds=rounds, iterations=1, warmup_rounds=1)
     assert all(e.version == VERSIONS[event_kind(e.event)] for e in out)
     per_second(benchmark, len(lines))
     benchmark.extra_info["log"] = name
@@ -322,7 +363,7 @@ def test_decode_lines_msgspec(benchmark, request, session_lines):
 
 @pytest.mark.benchmark(group="decode")
 def test_decode_lines_baseline_json_loads(benchmark, request, session_lines):
-    name, lines = session_lines
+    name, _, lines = session_lines
     rounds = 1 if disabled(request.config) else 5
     out = benchmark.pedantic(
         lambda: [json.loads(line) for line in lines], rounds=rounds, iterations=1, warmup_rounds=1

@@ -55,6 +55,7 @@ from nas_core.events import (
     event_kind,
     fold,
 )
+from nas_core.packed import pack_labels
 from nas_core.specs import DatasetInfo, EpochMetrics, Settings, TrainConfig, TrainResult
 from remap_server.sse import encode_events
 
@@ -130,7 +131,7 @@ def build_log(path: Path, n: int, seed: int = 0) -> list[Envelope]:
                 test_acc=skill,
                 per_class_acc=tuple(min(1, max(0, rnd.gauss(skill, 0.1))) for _ in range(CLASSES)),
                 confusion=tuple(tuple(0 for _ in range(CLASSES)) for _ in range(CLASSES)),
-                predictions=tuple(rnd.randrange(CLASSES) for _ in range(DIGITS.n_test)),
+                predictions=pack_labels([rnd.randrange(CLASSES) for _ in range(DIGITS.n_test)]),
                 params=base.params, flops=base.flops, forward_ms=1.0, backward_ms=2.0, wall_s=1.0,
                 device="cpu",
             )  # fmt: skip

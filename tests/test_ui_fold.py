@@ -35,10 +35,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nas_core.arch.layers import Limits
 from nas_core.events import (
     EVENT_TYPES,
     Ablate,
     Cancel,
+    CancelModels,
     ChangeView,
     DrawerAdd,
     DrawerChanged,
@@ -47,10 +49,15 @@ from nas_core.events import (
     EpochCompleted,
     LayoutRecomputed,
     ModelEmbedded,
+    PauseQueue,
     Pending,
     QueueReordered,
     Reorder,
+    Replicate,
+    ResumeQueue,
     Sample,
+    SetConcurrency,
+    SetLimits,
     TrainingStarted,
     Vary,
     ViewChanged,
@@ -58,11 +65,14 @@ from nas_core.events import (
     fold,
 )
 from nas_core.specs import EpochMetrics
+from nas_core.train_overrides import TrainOverrides
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLD_JS = ROOT / "packages" / "ui" / "src" / "core" / "fold.js"
 SESSION_JS = FOLD_JS.with_name("session.js")
 sys.path.insert(0, str(ROOT / "packages" / "nas_core" / "tests"))
+
+from nas_core_oneshot_sim import oneshot_story  # noqa: E402
 
 from nas_core_event_sim import Sim, actions  # noqa: E402
 
@@ -124,7 +134,7 @@ def python_state(envelopes, seq: int) -> dict:
     """Python's fold of the envelopes up to `seq`, as the client keeps it."""
     state = msgspec.json.decode(msgspec.json.encode(fold(e for e in envelopes if e.seq <= seq)))
     for name in CLIENT_LESS:
-        state.pop(name)
+        state.pop(name, None)
     state["embeddings"] = {p: m for p, m in state["embeddings"].items() if m}
     return state
 
@@ -219,6 +229,14 @@ def handwritten_log() -> list:
         [Pending("r2", QueueReordered(tuple(reversed(sim.state.queue))))]
     )  # fmt: skip
     sim.start(sim.state.queue[0])
+    # issue 19: replicates, a paused queue, the live concurrency, a brushed cancel
+    sim.command(Replicate(model="m4", seeds=2, seed=5, train=TrainOverrides(epochs=4, patience=0)))
+    sim.command(PauseQueue())
+    sim.command(SetConcurrency(concurrency=3))
+    sim.command(ResumeQueue())
+    sim.command(CancelModels(models=(sim.state.queue[0], "m4")))
+    oneshot_story(sim, rnd)  # issue 18: every one-shot kind
+    sim.command(SetLimits(limits=Limits(max_params=30_000)))  # issue 19: the cap from the UI
     return sim.envelopes
 
 
@@ -280,6 +298,8 @@ def test_big_seeds_stay_exact_and_text_is_never_rewritten(node, tmp_path):
     )
     assert result["streamed"]["name"] == trap
     seeds = [m["seed"] for m in result["streamed"]["models"].values() if m["seed"] is not None]
+    one = result["streamed"]["oneshot"]  # issue 18: supernets and searches keep seeds too
+    seeds += [r["seed"] for t in ("supernets", "searches") for r in one[t].values()]
     assert {str(s) for s in big} <= set(seeds)
 
 

@@ -72,10 +72,12 @@ def test_drawer_shows_sorts_compares_and_removes(server, page, screenshot) -> No
         "el => [...el.shadowRoot.querySelectorAll('tbody img')]"
         ".map(i => [i.getBoundingClientRect().width, i.getBoundingClientRect().height])"
     )
-    assert all(b == [128, 32] for b in boxes)
+    assert all(b == [160, 32] for b in boxes)
     src = drawer.locator("tbody img").first.get_attribute("src")
     assert "/snac.svg" in src
     assert "height=32" in src
+    assert "layout=fixed" in src  # drawn at the box's size, not scaled down into it
+    assert "width=160" in src
     screenshot(page, "drawer")
 
     # sort by params: best-first (descending), again: ascending

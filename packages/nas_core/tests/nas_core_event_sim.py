@@ -26,11 +26,13 @@ import msgspec
 from hypothesis import strategies as st
 
 from nas_core.arch import ReLU
+from nas_core.arch.layers import Limits
 from nas_core.data import load_dataset
 from nas_core.events import (
     VERSIONS,
     Ablate,
     Cancel,
+    CancelModels,
     ChangeView,
     CommandError,
     ConcurrencyError,
@@ -44,10 +46,15 @@ from nas_core.events import (
     EventStore,
     Handcraft,
     LayoutRecomputed,
+    PauseQueue,
     Pending,
     Reorder,
+    Replicate,
+    ResumeQueue,
     Sample,
     SessionState,
+    SetConcurrency,
+    SetLimits,
     TrainingFailed,
     TrainingFinished,
     TrainingStarted,
@@ -58,6 +65,7 @@ from nas_core.events import (
     fold,
 )
 from nas_core.generators import Insert, Reparam
+from nas_core.packed import pack_labels
 from nas_core.service.embedding import Embedder
 from nas_core.specs import DatasetInfo, DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
 from nas_core.training import TrainJob
@@ -76,7 +84,8 @@ AT = "2025-01-31T12:34:56.789Z"
 ACTIONS = (
     "sample", "ablate", "vary", "handcraft", "enqueue", "reorder", "cancel", "drawer_add",
     "drawer_remove", "view", "start", "epoch", "finish", "fail", "stop", "embed", "layout",
-    "stale",
+    "stale", "replicate", "pause", "resume", "concurrency", "cancel_models",
+    "limits", "oneshot",
 )  # fmt: skip
 
 # training and embedding are drawn more often than the commands, as in a real session;
@@ -167,7 +176,7 @@ class Sim:
             confusion=tuple(
                 tuple(rnd.randrange(5) for _ in range(classes)) for _ in range(classes)
             ),
-            predictions=tuple(rnd.randrange(classes) for _ in range(n_test)),
+            predictions=pack_labels([rnd.randrange(classes) for _ in range(n_test)]),
             params=m.params,
             flops=m.flops,
             forward_ms=rnd.random(),
@@ -267,6 +276,22 @@ class Sim:
                 self.embed(done[0])
         elif action == "layout":
             self.layout(rnd, k)
+        elif action == "replicate" and pick:  # issue 19: replicates and session controls
+            self.try_command(Replicate(model=pick, seeds=1 + n % 2, seed=n))
+        elif action == "pause":
+            self.try_command(PauseQueue())
+        elif action == "resume":
+            self.try_command(ResumeQueue())
+        elif action == "concurrency":
+            self.try_command(SetConcurrency(concurrency=1 + n % 4))
+        elif action == "oneshot":  # issue 18: one step of a one-shot exploration
+            from nas_core_oneshot_sim import oneshot_step
+
+            oneshot_step(self, n)
+        elif action == "limits":  # issue 19: the parameter cap changed from the UI
+            self.try_command(SetLimits(limits=Limits(max_params=20_000 + 10_000 * (n % 3))))
+        elif action == "cancel_models" and (queue or running):
+            self.try_command(CancelModels(models=tuple(dict.fromkeys((*queue[:2], *models[:1])))))
         elif action == "stale" and pick:
             # a redelivered or late system event: must change nothing it should not
             m = self.state.models[pick]
@@ -411,7 +436,7 @@ class InstantRunner:
             test_acc=0.5,
             per_class_acc=(0.5,) * classes,
             confusion=tuple((0,) * classes for _ in range(classes)),
-            predictions=tuple(rnd.randrange(classes) for _ in range(width)),
+            predictions=pack_labels([rnd.randrange(classes) for _ in range(width)]),
             params=0,
             flops=0,
             forward_ms=0.1,

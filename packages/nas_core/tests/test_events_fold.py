@@ -27,6 +27,7 @@ from nas_core.events import (
     fold,
     state_at,
 )
+from nas_core.packed import pack_floats
 from nas_core.specs import EpochMetrics
 
 from nas_core_event_sim import AT, Sim, actions, envelope
@@ -193,8 +194,8 @@ def test_embeddings_rows_and_layouts():
     sim.append(
         [
             Pending("e1", ModelEmbedded("m1", "structure", 0.5, -0.5)),
-            Pending("e2", ModelEmbedded("m2", "structure", 1.0, 2.0, (0.3,), ("m1",))),
-            Pending("e3", ModelEmbedded("m2", "predictions", 3.0, 4.0, (0.1,), ("m1",))),
+            Pending("e2", ModelEmbedded("m2", "structure", 1.0, 2.0, pack_floats([0.3]))),
+            Pending("e3", ModelEmbedded("m2", "predictions", 3.0, 4.0, pack_floats([0.1]))),
             Pending("e4", ModelEmbedded("m42", "predictions", 3.0, 4.0)),  # no such model
         ]
     )
@@ -203,8 +204,7 @@ def test_embeddings_rows_and_layouts():
         "structure": {"m1": (0.5, -0.5), "m2": (1.0, 2.0)},
         "predictions": {"m2": (3.0, 4.0)},
     }
-    assert s.distances["structure"]["m2"].against == ("m1",)
-    assert s.distances["structure"]["m2"].distances == (0.3,)
+    assert not hasattr(s, "distances")  # rows are the embedder's, not a view's
     before = sim.state
     (env,) = sim.append(
         [Pending("l1", LayoutRecomputed("structure", {"m1": (0.0, 0.0), "m2": (1.0, 1.0)}, "4"))]

@@ -38,14 +38,24 @@ CONTRACT_KINDS = {
     "session_created", "model_created", "training_queued", "training_started",
     "epoch_completed", "training_finished", "training_failed", "training_cancelled",
     "queue_reordered", "drawer_changed", "view_changed", "model_embedded", "layout_recomputed",
+    "queue_paused", "queue_resumed", "concurrency_changed",  # issue 19
+    "limits_changed",  # issue 19: the parameter cap from the UI
+    # issue 18: the one-shot search
+    "supernet_defined", "supernet_training_queued", "supernet_training_started",
+    "supernet_epoch_completed", "supernet_training_finished", "supernet_training_failed",
+    "search_space_sampled", "search_space_projected", "search_started",
+    "search_iteration_planned", "subgraph_evaluated", "search_iteration_completed",
+    "search_paused", "search_continued", "region_selected", "region_cleared",
+    "blocks_highlighted", "candidate_assembled", "rank_check_started", "rank_check_completed",
 }  # fmt: skip
 
 
 def test_every_contract_kind_is_an_event_with_a_version():
     assert set(EVENT_TYPES) == CONTRACT_KINDS
     assert set(VERSIONS) == CONTRACT_KINDS
-    assert VERSIONS["training_queued"] == 2
-    assert all(v == 1 for k, v in VERSIONS.items() if k != "training_queued")
+    upcast_to_2 = ("training_queued", "training_finished", "model_embedded")  # issue 20
+    assert all(VERSIONS[k] == 2 for k in upcast_to_2)
+    assert all(v == 1 for k, v in VERSIONS.items() if k not in upcast_to_2)
     for cls in EVENT_TYPES.values():
         assert cls.__struct_config__.tag_field == "kind"
         assert cls.__struct_config__.frozen
@@ -82,7 +92,7 @@ V1_BODY = b'{"kind":"training_queued","model":"m1","epochs":7,"seed":42}'
 def test_a_version_1_training_queued_reads_as_version_2():
     event = decode_event("training_queued", 1, V1_BODY)
     assert event == TrainingQueued(model="m1", config=TrainConfig(epochs=7), seed=42)
-    assert upcasters() == {("training_queued", 1): TrainingQueuedV1}
+    assert upcasters()[("training_queued", 1)] is TrainingQueuedV1
 
 
 def test_a_stored_version_1_row_is_upcast_on_read_and_never_rewritten(tmp_path):

@@ -25,6 +25,7 @@ from nas_core.events import (
     TrainingFinished,
     TrainingStarted,
 )
+from nas_core.packed import unpack_labels
 from nas_core.service import (
     EVENTS_QUEUE,
     TRAIN_QUEUE,
@@ -156,7 +157,7 @@ def test_a_jobs_events_arrive_in_order_once_each(owner: Owner) -> None:
     assert [e.event.metrics.epoch for e in m1[1:3]] == [1, 2]
     result = m1[-1].event.result
     assert result.epochs == 2
-    assert len(result.predictions) == sum(map(sum, result.confusion))
+    assert len(unpack_labels(result.predictions)) == sum(map(sum, result.confusion))
     assert [e.id for e in of(log, "m2")] == ["m2:1:started", "m2:1:epoch:1", "m2:1:finished"]
     assert len(owner.seen) == len(log)  # nothing was delivered twice
     assert not owner.flags.is_cancelled(SESSION, "m1")

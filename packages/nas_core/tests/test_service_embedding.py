@@ -15,6 +15,7 @@ import distances
 from nas_core.arch import Input, Limits, to_layer_graph
 from nas_core.events import LayoutRecomputed, ModelEmbedded
 from nas_core.generators import load_search_space, sample
+from nas_core.packed import unpack_floats
 from nas_core.service import Embedder, EmbeddingError, EmbedUpdate
 from nas_core.service.embedding import FIRST_FITS, GROWTH, STRUCT_COEF, STRUCTURE_NORMALIZE
 
@@ -67,10 +68,11 @@ def test_rows_are_the_distances_packages_numbers() -> None:
     np.testing.assert_allclose(embedder.distances("predictions"), behaviour, rtol=1e-12, atol=0)
     for k, update in enumerate(updates):
         by = {p.projection: p for p in update.placements}
-        assert by["structure"].against == tuple(ids(k))
-        assert by["predictions"].against == tuple(ids(k))
-        np.testing.assert_allclose(by["structure"].distances, structure[k, :k], rtol=1e-12)
-        np.testing.assert_allclose(by["predictions"].distances, behaviour[k, :k], rtol=1e-12)
+        assert by["structure"].against == by["predictions"].against == ()
+        row = unpack_floats(by["structure"].distances)
+        np.testing.assert_allclose(row, structure[k, :k], rtol=1e-12)
+        row = unpack_floats(by["predictions"].distances)
+        np.testing.assert_allclose(row, behaviour[k, :k], rtol=1e-12)
 
 
 def test_placement_is_deterministic() -> None:
@@ -84,8 +86,8 @@ def test_the_first_model_sits_at_the_origin_and_two_sit_at_their_distance() -> N
     first = embedder.add("m1", ARCHS[0], PREDS[0])
     assert first.relayouts == ()
     assert [(p.x, p.y, p.distances, p.against) for p in first.placements] == [
-        (0.0, 0.0, (), ()),
-        (0.0, 0.0, (), ()),
+        (0.0, 0.0, b"", ()),
+        (0.0, 0.0, b"", ()),
     ]
     second = embedder.add("m2", ARCHS[1], PREDS[1])
     assert {r.projection for r in second.relayouts} == {"structure", "predictions"}
@@ -263,7 +265,7 @@ def test_restore_refuses_records_that_do_not_fit() -> None:
     with pytest.raises(EmbeddingError, match="model m8 is embedded but its architecture"):
         Embedder.restore(recs, {m: a for m, a in archs.items() if m != "m8"}, preds)
     skipped = [r for r in recs if not (isinstance(r, ModelEmbedded) and r.model == "m6")]
-    with pytest.raises(EmbeddingError, match="model m7 was embedded against 6 models, not the 5"):
+    with pytest.raises(EmbeddingError, match="model m7 has 6 distances, not 5 "):
         Embedder.restore(skipped, archs, preds)
     no_m2 = [r for r in recs if not (isinstance(r, ModelEmbedded) and r.model == "m2")]
     with pytest.raises(EmbeddingError, match="the structure layout lists 2 models, not the 1"):

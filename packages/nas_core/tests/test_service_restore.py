@@ -84,7 +84,7 @@ def test_a_model_embedded_against_models_not_embedded_before_it_is_refused(tmp_p
     data = without(exported, lambda i: i.startswith(("m2:embedded:", "m2:layout:")))
     error = refused(tmp_path, data)
     assert error.line == line_of(data, "m3:embedded:structure"), str(error)
-    assert "was embedded against 2 models, not the 1 embedded before it" in error.reason
+    assert "model m3 has 2 distances, not 1 (one to each of the first 1 models" in error.reason
 
 
 def test_a_finished_model_queued_again_is_refused_at_that_line(tmp_path, exported) -> None:

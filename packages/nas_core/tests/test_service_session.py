@@ -37,6 +37,7 @@ from nas_core.events import (
     handle,
 )
 from nas_core.generators import Insert
+from nas_core.packed import unpack_floats, unpack_labels
 from nas_core.service.session import INTERRUPTED, SessionService
 from nas_core.specs import DataSpec, Settings, TrainConfig
 
@@ -95,12 +96,16 @@ def test_start_trains_records_and_embeds_every_model(store) -> None:
         assert kinds[5:7] == ["model_embedded", "model_embedded"]
         assert model.result is not None
         assert model.result.params == model.params
-        assert len(model.result.predictions) == state.split.test
+        assert len(unpack_labels(model.result.predictions)) == state.split.test
         for projection in ("structure", "predictions"):
             assert model.id in state.embeddings[projection]
     # every model's recorded row is against the models embedded before it (any order)
-    rows = state.distances["structure"]
-    assert sorted(len(rows[m].against) for m in state.models) == [0, 1, 2, 3]
+    rows = [
+        len(unpack_floats(e.event.distances))
+        for e in store.read(session)
+        if event_kind(e.event) == "model_embedded" and e.event.projection == "structure"
+    ]
+    assert rows == [0, 1, 2, 3]
 
 
 @in_memory
@@ -301,6 +306,7 @@ def test_reexecution_regenerates_and_retrains_every_model_identically(tmp_path) 
         log = store.read(session)
         again = service.reexecute(log)
         two = service.wait_idle(again, timeout_s=180)
+        log_two = store.read(again)
 
         # a log whose recorded architecture the generators do not make: regenerated
         tampered = [
@@ -330,7 +336,7 @@ def test_reexecution_regenerates_and_retrains_every_model_identically(tmp_path) 
         assert strip == [msgspec.structs.replace(e, seconds=0.0) for e in b.curve]
     # distances are computed anew from identical inputs (in whatever order models finish)
     for projection in ("structure", "predictions"):
-        pairs_one, pairs_two = pairs(one, projection), pairs(two, projection)
+        pairs_one, pairs_two = pairs(log, projection), pairs(log_two, projection)
         assert pairs_one.keys() == pairs_two.keys()
         assert len(pairs_one) == len(one.models) * (len(one.models) - 1) // 2
         for key, value in pairs_one.items():
@@ -357,11 +363,16 @@ def test_a_log_that_does_not_reexecute_writes_nothing(store) -> None:
         assert store.last_seq("s2") == 0
 
 
-def pairs(state, projection: str) -> dict[frozenset, float]:
-    out = {}
-    for model, row in state.distances[projection].items():
-        for other, d in zip(row.against, row.distances, strict=True):
-            out[frozenset((model, other))] = d
+def pairs(log, projection: str) -> dict[frozenset, float]:
+    """Every recorded distance of `projection` by its pair of models (a row is against
+    the first models embedded: the landmarks)."""
+    out, order = {}, []
+    for e in log:
+        if event_kind(e.event) == "model_embedded" and e.event.projection == projection:
+            row = unpack_floats(e.event.distances)
+            for other, d in zip(order, row.tolist(), strict=False):
+                out[frozenset((e.event.model, other))] = d
+            order.append(e.event.model)
     return out
 
 

@@ -22,6 +22,7 @@ from nas_core.arch import (
     count_params,
 )
 from nas_core.data import Dataset, load_dataset
+from nas_core.packed import unpack_labels
 from nas_core.specs import DataSpec, EpochMetrics, TrainConfig, TrainResult
 from nas_core.training import (
     TrainingCancelled,
@@ -72,7 +73,7 @@ def test_every_epoch_is_reported_and_the_test_set_summarised(data: Dataset) -> N
         assert (e.val_acc * len(data.y_val)) == pytest.approx(round(e.val_acc * len(data.y_val)))
     assert epochs[-1].train_loss < epochs[0].train_loss  # it learns
     assert (result.epochs, result.best_epoch, result.stopped_early) == (3, 3, False)
-    predictions = np.array(result.predictions)
+    predictions = unpack_labels(result.predictions)
     assert len(predictions) == len(data.y_test)
     assert result.test_acc == pytest.approx(float(np.mean(predictions == data.y_test)))
     confusion = np.array(result.confusion)

@@ -18,6 +18,7 @@ import pytest
 
 from nas_core.arch import Architecture, Conv, Dense, Dropout, Flatten, Input, MaxPool, ReLU
 from nas_core.data import load_dataset
+from nas_core.packed import unpack_labels
 from nas_core.specs import DataSpec, EpochMetrics, TrainConfig, TrainResult
 from nas_core.training import (
     TrainerPool,
@@ -59,7 +60,7 @@ def test_a_job_streams_its_epochs_to_the_calling_thread(pool: TrainerPool) -> No
     assert [m.epoch for _, m in seen] == [1, 2]
     assert {ident for ident, _ in seen} == {threading.get_ident()}
     assert result.epochs == 2
-    assert len(result.predictions) == 359
+    assert len(unpack_labels(result.predictions)) == 359
     # the worker (one torch thread) reproduces an in-process training exactly
     before = set_threads(1)
     try:

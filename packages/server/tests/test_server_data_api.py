@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 from starlette.testclient import TestClient
 
 from nas_core.data import load_dataset
+from nas_core.packed import unpack_labels
 from nas_core.service import SessionService
 from remap_server.data_api import MIN_SIDE, encode_png, to_pixels
 
@@ -89,10 +90,11 @@ def test_confusion_cells_are_found_from_test_labels(
     labels = client.get(f"/api/sessions/{TRAINED}/data/classes").json()["test_labels"]
     model = next(m for m in service.state(TRAINED).models.values() if m.result is not None)
     result = model.result
-    assert len(result.predictions) == len(labels)
+    predictions = unpack_labels(result.predictions)
+    assert len(predictions) == len(labels)
     for t, row in enumerate(result.confusion):
         for p, count in enumerate(row):
-            cell = [i for i, y in enumerate(labels) if y == t and result.predictions[i] == p]
+            cell = [i for i, y in enumerate(labels) if y == t and predictions[i] == p]
             assert len(cell) == count
 
 

@@ -35,4 +35,11 @@ export { RemapQueue } from "./views/queue/queue.js";
 export { RemapInspector } from "./views/inspector/inspector.js";
 export { RemapClasses } from "./views/classes/classes.js";
 export { RemapTimeline } from "./views/timeline/timeline.js";
+export { RemapSessionControls } from "./views/session-controls/session-controls.js";
 export { RemapApp } from "./views/app/app.js";
+// the one-shot search (issue 18): the Search tab's views
+export { RemapLego } from "./views/lego/lego.js";
+export { RemapSupergraph } from "./views/supergraph/supergraph.js";
+export { RemapSearchspace } from "./views/searchspace/searchspace.js";
+export { RemapBlockinfo } from "./views/blockinfo/blockinfo.js";
+export { RemapSearch } from "./views/search/search.js";

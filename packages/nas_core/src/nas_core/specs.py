@@ -20,6 +20,7 @@ import msgspec
 
 from nas_core.arch.layers import Limits
 from nas_core.errors import NasCoreError
+from nas_core.weights.ref import Weights
 
 __all__ = [
     "SESSION_ID",
@@ -41,6 +42,7 @@ NonNegative = Annotated[float, msgspec.Meta(ge=0.0)]
 Accuracy = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]  # a fraction of examples
 Count = Annotated[int, msgspec.Meta(ge=0)]
 Seed = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # msgspec: bounds must fit an int64
+ImageSide = Annotated[int, msgspec.Meta(ge=1, le=4096)]
 
 
 class _Value(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
@@ -51,19 +53,29 @@ class DataSpec(_Value):
     """Which data set a session trains on and how it is split.
 
     ``kind``: ``digits`` (scikit-learn's bundled 8×8 digits), ``npz`` (a file with
-    ``x_train, y_train, x_test, y_test`` and optionally ``class_names``) or ``cifar10``
-    (a CIFAR-10 python-format folder). ``path`` names the file or folder for the last
-    two. The validation set is ``val_fraction`` of the training examples, drawn with
-    ``split_seed``; ``test_fraction`` only applies to ``digits``, which has no test
-    split of its own. ``limit`` caps the number of training examples (quick demos).
+    ``x_train, y_train, x_test, y_test`` and optionally ``class_names``), ``cifar10``
+    (a CIFAR-10 python-format folder), ``image_folder`` (one subfolder of PNG/JPEG files
+    per class, optionally inside ``train/`` and ``test/``), ``quickdraw`` (a folder of
+    per-class Quick, Draw! ``.npy`` bitmaps) or ``idx`` (a folder of MNIST-style IDX
+    files). ``path`` names the file or folder for all but digits. The validation set is
+    ``val_fraction`` of the training examples, drawn with ``split_seed``;
+    ``test_fraction`` applies to the sources without a test split of their own (digits,
+    an image folder without ``test/``, Quick, Draw!). ``limit`` caps the number of
+    training examples (quick demos). ``classes`` keeps only the classes so named (in
+    that order); ``image_size`` (height, width) is the size every image of an image
+    folder is resized to (``None``: the first image's); ``per_class`` takes a seeded
+    sample of that many drawings of each Quick, Draw! class.
     """
 
-    kind: Literal["digits", "npz", "cifar10"] = "digits"
+    kind: Literal["digits", "npz", "cifar10", "image_folder", "quickdraw", "idx"] = "digits"
     path: str | None = None
     split_seed: Seed = 0
     val_fraction: Fraction = 0.15
     test_fraction: Fraction = 0.2
     limit: PositiveInt | None = None
+    classes: tuple[str, ...] | None = None
+    image_size: tuple[ImageSide, ImageSide] | None = None
+    per_class: PositiveInt | None = None
 
 
 class DatasetInfo(_Value):
@@ -121,11 +133,14 @@ class TrainResult(_Value):
     """What a finished training reports (all of it recorded in "training finished").
 
     ``predictions`` are the test-set labels the model predicts, in test-set order (the
-    prediction distance compares them); ``confusion[true][predicted]`` counts test
-    examples; ``per_class_acc[c]`` is the recall of class c. ``forward_ms`` and
+    prediction distance compares them), packed (`nas_core.packed.pack_labels`: base64 in
+    JSON, a few bits a label; `unpack_labels` reads them); ``confusion[true][predicted]``
+    counts test examples; ``per_class_acc[c]`` is the recall of class c. ``forward_ms`` and
     ``backward_ms`` are per batch of ``batch_size``; ``best_epoch`` is the epoch whose
     weights were evaluated on the test set (the last one unless early stopping kept an
-    earlier one). Losses and times are >= 0 and accuracies fractions, as in
+    earlier one). ``weights``: the file of the weights tested, stored beside the log
+    (`nas_core.weights`; ``None`` when they were not kept). Losses and times are >= 0
+    and accuracies fractions, as in
     `EpochMetrics`."""
 
     epochs: PositiveInt
@@ -135,13 +150,14 @@ class TrainResult(_Value):
     test_acc: Accuracy
     per_class_acc: tuple[Accuracy, ...]
     confusion: tuple[tuple[Count, ...], ...]
-    predictions: tuple[Count, ...]
+    predictions: bytes
     params: Count
     flops: Count
     forward_ms: NonNegative
     backward_ms: NonNegative
     wall_s: NonNegative
     device: str
+    weights: Weights | None = None  # the tested weights' file (None: not kept, old logs)
 
 
 # --- what may come in from outside ---------------------------------------------------------

@@ -125,7 +125,7 @@ class Endpoint:
     status; the `errors`, statuses answered with an `ErrorBody`; `parameters`; the
     request `body`, always required, whose `description` the document leaves out)."""
 
-    method: Literal["GET", "POST"]
+    method: Literal["GET", "POST", "PUT"]
     path: str
     handler: Callable[[Request], Awaitable[Response]]
     operation: str

@@ -47,8 +47,10 @@ from nas_core.events import (
     import_session,
     load_state,
 )
+from nas_core.export import FORMATS
 from nas_core.service import SessionService, SessionSetAside
 from nas_core.specs import InputError, check_session_id
+from nas_core.weights import DIGEST
 
 from .api import (
     SESSION_PARAM,
@@ -66,6 +68,9 @@ from .api import (
 )
 from .data_api import PER_CLASS_DEFAULT, PER_CLASS_MAX, SPLITS, class_examples, example_png
 from .errors import ApiError, BodyTooLarge, status_of
+from .model_api import WeightsStored, export_model_file, get_weights, list_models, put_weights
+from .models_table import ModelListed
+from .oneshot_api import TemplateList, list_templates
 from .paths import PathError, check_data_spec
 from .security import (
     SESSION_FILE_TYPES,
@@ -410,6 +415,7 @@ async def model_snac(request: Request) -> Response:
 
 _ERRORS = (400, 401, 403, 404, 413, 422)
 _WRITE_ERRORS = (*_ERRORS, 415, 503)  # a body of the wrong type; a store that cannot write
+WEIGHTS_TYPES = ("application/octet-stream",)
 _SVG = Content("an SVG chip", {"type": "string"}, "image/svg+xml")
 _INDEX = {"type": "integer", "minimum": 0}
 
@@ -526,6 +532,49 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         body=Content("", snacs.Spec),
     ),
+    # --- trained models: list, export, the workers' weights (remap_server.model_api) ---
+    Endpoint(
+        "GET", "/api/sessions/{session}/models", list_models, "listModels",
+        "The session's models: status, origin, parameters, test accuracy, weights kept",
+        {200: Content("the models", list[ModelListed])}, errors=_ERRORS,
+        parameters=(SESSION_PARAM,),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/models/{model}/export", export_model_file, "exportModel",
+        "A trained model as state_dict (.zip: .pt + .json sidecar), torchscript (.pt), onnx "
+        "(checked with onnxruntime) or python (.zip: .py + .pt)",
+        {200: Content("the exported model", {"type": "string"}, "application/octet-stream")},
+        errors=_ERRORS,
+        parameters=(
+            SESSION_PARAM,
+            path_param("model", {"type": "string"}),
+            query_param("format", {"enum": list(FORMATS)}, "the export format (onnx)"),
+        ),
+    ),
+    Endpoint(
+        "PUT", "/api/weights/{digest}", put_weights, "putWeights",
+        "A remote worker sends a trained model's weights file (worker token; checked "
+        "against its SHA-256, stored once)",
+        {
+            200: Content("the server had it already", WeightsStored),
+            201: Content("stored", WeightsStored),
+        },
+        errors=(400, 401, 403, 413, 415, 422),
+        parameters=(path_param("digest", {"type": "string", "pattern": DIGEST}),),
+        body=Content("", {"type": "string"}, "application/octet-stream"),
+    ),
+    Endpoint(
+        "GET", "/api/weights/{digest}", get_weights, "getWeights",
+        "A weights file, for a remote worker that continues a model's training (worker token)",
+        {200: Content("the file", {"type": "string"}, "application/octet-stream")},
+        errors=(400, 401, 403, 404),
+        parameters=(path_param("digest", {"type": "string", "pattern": DIGEST}),),
+    ),
+    Endpoint(  # issue 18
+        "GET", "/api/oneshot/templates", list_templates, "listOneShotTemplates",
+        "The bundled supernet templates of the one-shot search",
+        {200: Content("the templates", TemplateList)}, errors=(401,),
+    ),
 )  # fmt: skip
 """The API: each route the app serves and what the OpenAPI document says of it."""
 
@@ -579,6 +628,7 @@ def create_app(
     static_dir: str | Path | None = None,
     limits: Limits | None = None,
     version: str = "0.1.0",
+    worker_token: str | None = None,
 ) -> Starlette:
     """The REMAP app over `service` (whose store and data folder it uses).
 
@@ -589,8 +639,9 @@ def create_app(
     state-changing requests; none: only the server's own pages). `static_dir`: the
     built UI (default: the plain pages bundled here), served at ``/`` with the SNAC
     tool at ``/snacs/``. ``app.state.hub.closing = True`` ends the event streams (the
-    CLI sets it when the server is asked to stop). ValueError when an entry of
-    `allow_origins` is not an origin.
+    CLI sets it when the server is asked to stop). `worker_token`: what remote workers
+    present to send weights files (``/api/weights/``; none: they may not). ValueError
+    when an entry of `allow_origins` is not an origin.
     """
     origins = [normalize_origin(o) for o in allow_origins]
     hub = Hub(service, limits or Limits())
@@ -621,11 +672,11 @@ def create_app(
             BrowserGuard,
             host=host,
             allow_origins=origins,
-            body_types={"/api/import": SESSION_FILE_TYPES},
+            body_types={"/api/import": SESSION_FILE_TYPES, "/api/weights/": WEIGHTS_TYPES},
         )
     )
     if token:
-        middleware.append(Middleware(TokenMiddleware, token=token))
+        middleware.append(Middleware(TokenMiddleware, token=token, exempt=("/api/weights/",)))
     app = Starlette(
         routes=routes,
         middleware=middleware,
@@ -637,4 +688,5 @@ def create_app(
         },
     )
     app.state.hub = hub
+    app.state.worker_token = worker_token or None
     return app

@@ -22,6 +22,10 @@ from pathlib import Path
 
 import msgspec
 
+from nas_core.export.kinds import FORMATS
+
+from .cli_data import add_data_options, data_spec, settings
+from .cli_models import cmd_model_export, cmd_models, export_with_weights, import_archive
 from .errors import BindError, CliError
 from .paths import default_data_dir, store_path
 from .security import check_bind, normalize_origin
@@ -59,19 +63,13 @@ def _open_store(data_dir: Path):
         raise CliError(str(exc)) from exc
 
 
-def _data_spec(text: str, limit: int | None):
-    from nas_core.specs import DataSpec
+def _data_spec(args: argparse.Namespace):
+    from nas_core.data import DataError
 
-    if text == "digits":
-        return DataSpec(limit=limit)
-    path = Path(text).expanduser().resolve()
-    if path.suffix == ".npz" and path.is_file():
-        return DataSpec(kind="npz", path=str(path), limit=limit)
-    if path.is_dir():
-        return DataSpec(kind="cifar10", path=str(path), limit=limit)
-    raise CliError(
-        f"--data {text}: not 'digits', an existing .npz file, or a CIFAR-10 python folder", 2
-    )
+    try:
+        return data_spec(args)
+    except DataError as exc:
+        raise CliError(f"--data {args.data}: {exc.message}", 2) from exc
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -165,10 +163,23 @@ def _service(store, data_dir: Path, broker: str | None = None, processes: int = 
         raise CliError(f"--broker: {exc}", 2) from exc
 
 
-def _settings(epochs: int):
-    from nas_core.specs import Settings, TrainConfig
+def _settings(args: argparse.Namespace):
+    return settings(args)
 
-    return Settings(train=TrainConfig(epochs=epochs))
+
+def _worker_token(args: argparse.Namespace) -> str | None:
+    """The token remote workers send weights with (scale-out): --worker-token, else
+    REMAP_WORKER_TOKEN, else (with --broker) a new one, printed for the workers."""
+    given = args.worker_token or os.environ.get("REMAP_WORKER_TOKEN") or None
+    if given is None and args.broker is not None:
+        import secrets
+
+        given = secrets.token_urlsafe(24)
+        _err(
+            "remote workers send trained weights with: remap worker --broker URL "
+            f"--server http://THIS-HOST:{args.port} --worker-token {given}"
+        )
+    return given
 
 
 def _token(args: argparse.Namespace) -> str | None:
@@ -185,7 +196,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     token = _token(args)
     check_bind(args.host, token)
     data_dir = _data_dir(args)
-    spec = _data_spec(args.data, args.limit)
+    spec = _data_spec(args)
     slug = "digits" if spec.kind == "digits" else Path(spec.path or "data").stem
     session = "demo-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in slug)[:40]
     store = _open_store(data_dir)
@@ -194,7 +205,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         if store.session(session) is None:
             _err(f"creating the demo session {session} in {store.path}")
-            service.create_session("demo", spec, _settings(args.epochs), session=session)
+            from nas_core.errors import NasCoreError
+
+            try:
+                service.create_session("demo", spec, _settings(args), session=session)
+            except NasCoreError as exc:
+                raise CliError(str(exc)) from exc
         else:
             _err(f"resuming the demo session {session} from {store.path}")
         if not service.state(session).models:
@@ -236,9 +252,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # log cannot be restored is set aside, and the others are served
         for session, why in service.resume_all().items():
             _err(f"session {session} is set aside (its log cannot be restored): {why}")
+        worker_token = _worker_token(args)
         app = create_app(
-            service, host=args.host, token=token, allow_origins=tuple(args.allow_origin)
-        )
+            service, host=args.host, token=token, allow_origins=tuple(args.allow_origin),
+            worker_token=worker_token,
+        )  # fmt: skip
         _serve(
             app,
             args.host,
@@ -257,7 +275,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
-    spec = _data_spec(args.data, args.limit)
+    spec = _data_spec(args)
     store = _open_store(data_dir)
     service = _service(store, data_dir, processes=args.processes)
     session = uuid.uuid4().hex[:12]
@@ -266,7 +284,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         from nas_core.errors import NasCoreError
 
         try:
-            service.create_session(args.name, spec, _settings(args.epochs), session=session)
+            service.create_session(args.name, spec, _settings(args), session=session)
             service.start(session, args.models, seed=args.seed)
         except NasCoreError as exc:
             raise CliError(str(exc)) from exc
@@ -306,8 +324,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     pool = TrainerPool(args.processes)
     worker = None
     try:
+        runner = _remote_weights(args, pool)
         broker = make_broker(url)
-        runtime = Runtime(runner=pool, cancel=RedisCancelFlags.from_url(url))
+        runtime = Runtime(runner=runner, cancel=RedisCancelFlags.from_url(url))
         actors = declare_actors(broker, runtime)
         worker = start_worker(
             broker,
@@ -325,6 +344,28 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if worker is not None:
             worker.finish(timeout_s=15)  # ... and says so before this process ends
     return 0
+
+
+def _remote_weights(args: argparse.Namespace, pool):
+    """The worker's runner: its trained weights go to the server (--server), kept
+    meanwhile in a folder of its own (removed at exit), or none are kept."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from nas_core.weights import RemoteWeights, WeightClient, WeightStore
+
+    token = args.worker_token or os.environ.get("REMAP_WORKER_TOKEN") or None
+    if args.server is None:
+        _err("no --server: trained weights are not kept (remap serve prints how to send them)")
+        return RemoteWeights(pool, None, None)
+    if not args.server.startswith(("http://", "https://")):
+        raise CliError(f"--server must be http://host:port, not {args.server!r}", 2)
+    if token is None:
+        raise CliError("--server needs --worker-token (or REMAP_WORKER_TOKEN)", 2)
+    cache = tempfile.mkdtemp(prefix="remap-worker-weights-")
+    atexit.register(shutil.rmtree, cache, True)
+    return RemoteWeights(pool, WeightStore(cache), WeightClient(args.server, token))
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
@@ -348,9 +389,15 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from nas_core.events import StoreError, export_session
 
-    store = _open_store(_data_dir(args))
+    data_dir = _data_dir(args)
+    store = _open_store(data_dir)
     try:
-        n = export_session(store, args.session, args.output)
+        if args.with_weights:  # one archive: the session file and its weights
+            n, bundled, missing = export_with_weights(store, args.session, args.output, data_dir)
+            note = f" ({missing} recorded weights file(s) missing)" if missing else ""
+            _err(f"bundled {bundled} weights file(s){note}")
+        else:
+            n = export_session(store, args.session, args.output)
     except StoreError as exc:
         raise CliError(f"{exc} (remap sessions lists them)") from exc
     except OSError as exc:
@@ -364,11 +411,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from nas_core.events import SessionFileError, import_session
+    from nas_core.weights import is_archive
 
     data_dir = _data_dir(args)
     store = _open_store(data_dir)
     try:  # the rules of the HTTP import: a session id, a data set inside the data folder
-        result = import_session(store, args.file, data_root=data_dir)
+        if Path(args.file).is_file() and is_archive(args.file):  # remap export --with-weights
+            result, n_weights = import_archive(store, args.file, data_dir)
+            _err(f"stored {n_weights} weights file(s)")
+        else:
+            result = import_session(store, args.file, data_root=data_dir)
     except SessionFileError as exc:
         raise CliError(str(exc)) from exc
     finally:
@@ -512,7 +564,9 @@ def _parser() -> argparse.ArgumentParser:
             "--data",
             default="digits",
             metavar="DATA",
-            help="'digits' (bundled), a .npz file or a CIFAR-10 python folder (digits)",
+            help="'digits' (bundled), a .npz file, or a folder: CIFAR-10 python, "
+            "MNIST-style IDX files, Quick, Draw! .npy files, or one subfolder of "
+            "images per class (digits)",
         )
         q.add_argument(
             "--limit",
@@ -521,6 +575,7 @@ def _parser() -> argparse.ArgumentParser:
             metavar="N",
             help="use at most N training examples (quick runs)",
         )
+        add_data_options(q)
         q.add_argument("--seed", type=int, default=0, help="the sampling seed (0)")
         q.add_argument("--processes", type=_positive, default=2, help="trainer processes (2)")
         q.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -586,6 +641,12 @@ def _parser() -> argparse.ArgumentParser:
         help="redis://… to train on `remap worker` processes (default: here)",
     )
     s.add_argument("--processes", type=_positive, default=2, help="trainer processes (2)")
+    s.add_argument(
+        "--worker-token",
+        default=None,
+        help="the token remote workers send trained weights with (or REMAP_WORKER_TOKEN; "
+        "with --broker and none given, one is made and printed)",
+    )
     s.set_defaults(run=cmd_serve)
 
     w = sub.add_parser(
@@ -595,6 +656,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     w.add_argument("--broker", required=True, metavar="URL", help="redis://host:port/db")
     w.add_argument("--processes", type=_positive, default=2, help="trainer processes (2)")
+    w.add_argument(
+        "--server",
+        default=None,
+        metavar="URL",
+        help="http://host:port of remap serve, to send trained weights to (without it, "
+        "none are kept)",
+    )
+    w.add_argument(
+        "--worker-token",
+        default=None,
+        help="the server's worker token (or REMAP_WORKER_TOKEN; remap serve prints it)",
+    )
     w.set_defaults(run=cmd_worker)
 
     ls = sub.add_parser("sessions", help="list the sessions in the store")
@@ -605,13 +678,43 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write a session to a .remap.jsonl file")
     e.add_argument("session", metavar="SESSION")
     e.add_argument("-o", "--output", required=True, metavar="FILE")
+    e.add_argument(
+        "--with-weights",
+        action="store_true",
+        help="write one .zip: the .remap.jsonl and every trained model's weights",
+    )
     data_dir(e)
     e.set_defaults(run=cmd_export)
 
-    i = sub.add_parser("import", help="add a .remap.jsonl file's session to the store")
+    i = sub.add_parser(
+        "import", help="add a .remap.jsonl file's (or a --with-weights .zip's) session"
+    )
     i.add_argument("file", metavar="FILE")
     data_dir(i)
     i.set_defaults(run=cmd_import)
+
+    # trained models (remap_server.cli_models)
+    ms = sub.add_parser("models", help="list a session's models (weights kept or not)")
+    ms.add_argument("session", metavar="SESSION")
+    ms.add_argument("--json", action="store_true", help="as JSON")
+    data_dir(ms)
+    ms.set_defaults(run=_with_store(cmd_models))
+    mo = sub.add_parser("model", help="a trained model: export it")
+    mo_sub = mo.add_subparsers(dest="action", required=True, metavar="ACTION")
+    mx = mo_sub.add_parser(
+        "export",
+        help="write a trained model as state_dict, torchscript, onnx or python",
+        description="state_dict: PATH (.pt) and a .json sidecar beside it (architecture, "
+        "input, preprocessing, classes, metrics); torchscript: PATH; onnx: PATH, checked "
+        "with onnxruntime on the test split; python: PATH (.py) and its .pt beside it.",
+    )
+    mx.add_argument("session", metavar="SESSION")
+    mx.add_argument("model", metavar="MODEL")
+    mx.add_argument("--format", required=True, choices=list(FORMATS), metavar="FMT",
+                    help=f"one of {', '.join(FORMATS)}")  # fmt: skip
+    mx.add_argument("-o", "--output", required=True, metavar="PATH")
+    data_dir(mx)
+    mx.set_defaults(run=_with_store(cmd_model_export))
 
     r = sub.add_parser("replay", help="the state of a session file at a seq (no server)")
     r.add_argument("file", metavar="FILE")
@@ -631,7 +734,29 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--no-progress", action="store_true", help="no progress bar")
     data_dir(x)
     x.set_defaults(run=cmd_reexecute)
+
+    from .cli_oneshot import add_oneshot  # issue 18
+
+    helpers = {
+        "data_dir": _data_dir, "data_spec": _data_spec, "open_store": _open_store,
+        "err": _err, "out": _out, "service": _service, "settings": _settings,
+    }  # fmt: skip
+    add_oneshot(sub, training, data_dir, helpers)
     return p
+
+
+def _with_store(command):
+    """`command(args, data_dir, store, out, err)` run with the store open."""
+
+    def run(args: argparse.Namespace) -> int:
+        data_dir = _data_dir(args)
+        store = _open_store(data_dir)
+        try:
+            return command(args, data_dir, store, _out, _err)
+        finally:
+            store.close()
+
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

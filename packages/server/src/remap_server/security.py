@@ -202,7 +202,11 @@ class BrowserGuard:
         )
 
     def _type_problem(self, scope: Scope) -> str | None:
-        allowed = self.body_types.get(scope.get("path", ""), JSON_TYPES)
+        path = scope.get("path", "")
+        allowed = self.body_types.get(path)
+        if allowed is None:  # a key ending in "/" names every path under it
+            under = (t for p, t in self.body_types.items() if p[-1:] == "/" and path.startswith(p))
+            allowed = next(under, JSON_TYPES)
         given = _header(scope, b"content-type")
         media = None if given is None else given.split(";", 1)[0].strip().lower()
         if media in allowed:
@@ -264,14 +268,22 @@ def _presented(scope: Scope) -> tuple[list[str], bool]:
 
 
 class TokenMiddleware:
-    """See the module. `protected`: path prefixes that need the token."""
+    """See the module. `protected`: path prefixes that need the token; `exempt`: those
+    among them whose handlers check a token of their own (the workers' weights)."""
 
-    def __init__(self, app: ASGIApp, token: str, protected: Iterable[str] = ("/api",)) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        token: str,
+        protected: Iterable[str] = ("/api",),
+        exempt: Iterable[str] = (),
+    ) -> None:
         if not token:
             raise ValueError("TokenMiddleware needs a non-empty token")
         self.app = app
         self.token = token.encode()
         self.protected = tuple(protected)
+        self.exempt = tuple(exempt)  # prefixes that check a token of their own
 
     def _valid(self, candidate: str) -> bool:
         return hmac.compare_digest(candidate.encode(), self.token)
@@ -283,7 +295,7 @@ class TokenMiddleware:
         tokens, from_query = _presented(scope)
         ok = any(self._valid(t) for t in tokens)
         path = scope.get("path", "")
-        if not ok and path.startswith(self.protected):
+        if not ok and path.startswith(self.protected) and not path.startswith(self.exempt):
             body = (
                 b'{"error":"missing or wrong token: send Authorization: Bearer <token>",'
                 b'"path":null,"line":null}'

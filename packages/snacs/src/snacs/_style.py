@@ -134,10 +134,13 @@ def style_for(type_: str) -> BlockStyle:
 GLYPHS: dict[str, tuple[str, str]] = {
     # flat at zero, then linear
     "relu": ("", "M0 .78H.5L1 .12"),
-    # from -1 to 1, steep, symmetric about the axis through the middle
-    "tanh": ("M0 .5H1", "M0 .88C.55 .88 .45 .12 1 .12"),
-    # from 0 to 1 above its baseline, gentle
-    "sigmoid": ("M0 .92H1", "M0 .8C.3 .8 .7 .14 1 .14"),
+    # tanh and sigmoid are both S-shaped: their curves differ in shape, not only in
+    # the faint axis (which small glyphs omit), so they stay apart at any size.
+    # tanh: from -1 to 1, a steep step in the middle between long flat arms, odd about
+    # the crossing of its axes
+    "tanh": ("M0 .5H1M.5 .12V.88", "M0 .88H.3C.45 .88 .55 .12 .7 .12H1"),
+    # sigmoid: from 0 to 1 above its baseline, a gentle slope across the whole width
+    "sigmoid": ("M0 .92H1", "M0 .84C.35 .84 .65 .16 1 .16"),
 }
 
 

@@ -13,7 +13,11 @@
 //   state.queue, state.drawer: arrays of ids; state.view {projection, selected_class};
 //   state.embeddings: {structure: Map id -> [x, y], predictions: Map};
 //   state.layouts: {projection: {seq, reason}}; state.last_seq; state.version (bumped
-//   by every fold that changed something: cheap change detection for views).
+//   by every fold that changed something: cheap change detection for views);
+//   state.paused (the queue is paused), state.concurrency (the live limit once changed,
+//   else null: the settings' concurrency).
+
+import { ONESHOT_HANDLERS, emptyOneShot } from "./fold-oneshot.js";
 
 export const PROJECTIONS = ["accuracy", "structure", "predictions", "search"];
 export const STATUSES = ["created", "queued", "running", "done", "failed", "cancelled"];
@@ -36,6 +40,9 @@ export function emptyState() {
     embeddings: { structure: new Map(), predictions: new Map() },
     layouts: {},
     last_seq: 0,
+    paused: false,
+    concurrency: null,
+    oneshot: emptyOneShot(), // issue 18: fold-oneshot.js
     version: 0,
   };
 }
@@ -144,6 +151,11 @@ const HANDLERS = {
   training_cancelled(s, e, env) {
     const m = s.models.get(e.model);
     if (!m || (m.status !== "queued" && m.status !== "running")) return;
+    if (e.attempt != null) {
+      // a worker's: of this attempt, or late; one cancelled before it started uses its number up
+      if (e.attempt < m.attempts || (m.status === "running" && e.attempt !== m.attempts)) return;
+      m.attempts = e.attempt;
+    }
     m.status = "cancelled";
     m.finished_at = env.at;
     removeFrom(s.queue, e.model);
@@ -167,10 +179,23 @@ const HANDLERS = {
     if (!s.models.has(e.model)) return;
     s.embeddings[e.projection].set(e.model, [e.x, e.y]);
   },
+  queue_paused(s) {
+    s.paused = true;
+  },
+  queue_resumed(s) {
+    s.paused = false;
+  },
+  concurrency_changed(s, e) {
+    s.concurrency = e.concurrency;
+  },
+  limits_changed(s, e) {
+    if (s.settings !== null) s.settings = { ...s.settings, limits: e.limits };
+  },
   layout_recomputed(s, e, env) {
     s.embeddings[e.projection] = new Map(Object.entries(e.positions));
     s.layouts[e.projection] = { seq: env.seq, reason: e.reason };
   },
+  ...ONESHOT_HANDLERS, // issue 18: the one-shot kinds
 };
 
 /** Fold `envelopes` (in seq order) into `state` in place; returns `state`. Envelopes

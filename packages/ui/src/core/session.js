@@ -70,6 +70,7 @@ function initialView() {
     metric: METRIC_KEYS.includes(metric) ? metric : DEFAULT_METRIC,
     projection: readView("projection"),
     cls: cls === null ? undefined : cls === "none" ? null : Number(cls),
+    hideOverCap: readView("cap") === "hide", // the overview hides models over the parameter cap
   };
 }
 
@@ -246,6 +247,14 @@ export class Session extends EventTarget {
     if (!METRIC_KEYS.includes(metric) || metric === this.ui.metric) return;
     this.ui.metric = metric;
     writeView("metric", metric === DEFAULT_METRIC ? null : metric);
+    this._changed("selection");
+  }
+
+  /** Whether the overview hides the models over the session's parameter cap. */
+  setHideOverCap(hide) {
+    if (Boolean(hide) === this.ui.hideOverCap) return;
+    this.ui.hideOverCap = Boolean(hide);
+    writeView("cap", hide ? "hide" : null);
     this._changed("selection");
   }
 

@@ -5,7 +5,7 @@
 // Writes replace the history entry (no back-button step per click) and keep the
 // query (the app's ?session=…) and any hash key this module does not own.
 
-export const VIEW_KEYS = ["selected", "base", "compare", "sort", "tab", "projection", "class", "metric"];
+export const VIEW_KEYS = ["selected", "base", "compare", "sort", "tab", "projection", "class", "metric", "cap"];
 
 function params() {
   if (typeof location === "undefined") return new URLSearchParams();

@@ -19,7 +19,7 @@ from .errors import DataError
 from .safe_pickle import load_restricted
 from .split import stratified_take, stream
 
-__all__ = ["Raw", "read_cifar10", "read_digits", "read_npz"]
+__all__ = ["Raw", "classes_of", "read_cifar10", "read_digits", "read_npz"]
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
@@ -35,7 +35,7 @@ class Raw:
     class_names: tuple[str, ...]
 
 
-def _classes(
+def classes_of(
     y_train: np.ndarray, y_test: np.ndarray, names: tuple[str, ...] | None, path: str
 ) -> tuple[str, ...]:
     """The class names: the file's, or ``"0", "1", …`` up to the largest label."""
@@ -122,7 +122,7 @@ def read_npz(path: Path) -> Raw:
             n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n)
             for n in raw_names.tolist()
         )
-    return Raw(x_train, y_train, x_test, y_test, _classes(y_train, y_test, names, where))
+    return Raw(x_train, y_train, x_test, y_test, classes_of(y_train, y_test, names, where))
 
 
 def _unpickle(path: Path) -> dict:

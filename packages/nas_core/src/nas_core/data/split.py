@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["class_quotas", "stratified_take", "stream"]
+__all__ = ["class_quotas", "hold_out", "stratified_take", "stream"]
 
 
 def stream(seed: int, stage: int) -> np.random.Generator:
@@ -50,3 +50,9 @@ def stratified_take(
     for start, quota in zip(starts, quotas, strict=True):
         mask[by_class[start : start + quota]] = True
     return np.flatnonzero(mask), np.flatnonzero(~mask)
+
+
+def hold_out(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(test, train)``: the seeded, stratified test split of a source that has none of
+    its own (``fraction`` of the examples, drawn as the bundled digits' is)."""
+    return stratified_take(labels, round(fraction * len(labels)), stream(seed, 0))

@@ -20,7 +20,11 @@ Model-making commands (sample, ablate, vary, handcraft) create the models ("mode
 created", ids ``m{n}`` in creation order) and queue them ("training queued") with the
 parent's training config, so a child trains as many epochs as its parent; the training
 seed is derived from the command's seed (or the parent's training seed) and the model
-id (`derive_seed`).
+id (`derive_seed`). Each takes optional training overrides (`train`, a
+`nas_core.train_overrides.TrainOverrides`) applied to that config and recorded in the
+children's origins. "replicate" trains a model's architecture again with new seeds.
+The session controls (pause / resume the queue, set the concurrency) record when
+models may train, and "cancel models" cancels a brushed set.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import msgspec
 
 from nas_core.arch.canonical import arch_hash
 from nas_core.arch.diff import describe_changes
-from nas_core.arch.layers import Architecture, Input
+from nas_core.arch.layers import Architecture, Input, Limits
 from nas_core.arch.shapes import count_flops, count_params
 from nas_core.errors import GeneratorError, HandcraftError, SearchSpaceError
 from nas_core.generators import (
@@ -50,21 +54,32 @@ from nas_core.generators import (
     search_space_hash,
     vary,
 )
+from nas_core.oneshot.edits import LegoEdit
+from nas_core.oneshot.types import SuperArchitecture
 from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
+from nas_core.train_overrides import TrainOverrides, apply_overrides
+from nas_core.weights.ref import Weights
 from snacs import duplicate_key_problem, explain_decode_error, utf8_problem
 
+from . import oneshot_decide
 from .errors import CommandError, SessionExists
 from .fold import ModelState, SessionState
 from .kinds import (
     Ablation,
+    ConcurrencyChanged,
+    Continued,
     DrawerChanged,
     Event,
     Handcrafted,
+    LimitsChanged,
     ModelCreated,
     Origin,
     Pending,
     Projection,
+    QueuePaused,
     QueueReordered,
+    QueueResumed,
+    Replicated,
     Sampled,
     SessionCreated,
     Split,
@@ -73,12 +88,15 @@ from .kinds import (
     Variation,
     ViewChanged,
 )
+from .seeds import derive_seed
 
 __all__ = [
     "Ablate",
     "Cancel",
+    "CancelModels",
     "ChangeView",
     "Command",
+    "ContinueTraining",
     "CreateSession",
     "Decision",
     "DrawerAdd",
@@ -86,8 +104,13 @@ __all__ = [
     "Enqueue",
     "Estimator",
     "Handcraft",
+    "PauseQueue",
     "Reorder",
+    "Replicate",
+    "ResumeQueue",
     "Sample",
+    "SetConcurrency",
+    "SetLimits",
     "StopTraining",
     "Vary",
     "command_schema",
@@ -127,6 +150,7 @@ class Sample(_Command, tag="sample"):
 
     count: Annotated[int, msgspec.Meta(ge=1, le=1000)]
     seed: Seed | None = None
+    train: TrainOverrides | None = None
 
 
 class Ablate(_Command, tag="ablate"):
@@ -134,6 +158,7 @@ class Ablate(_Command, tag="ablate"):
 
     model: ModelId
     indices: Annotated[tuple[Index, ...], msgspec.Meta(min_length=1)]
+    train: TrainOverrides | None = None
 
 
 class Vary(_Command, tag="vary"):
@@ -145,6 +170,7 @@ class Vary(_Command, tag="vary"):
     seed: Seed | None = None
     allowed: dict[Index, tuple[VariationKind, ...]] | None = None
     max_changes: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2
+    train: TrainOverrides | None = None
 
 
 class Handcraft(_Command, tag="handcraft"):
@@ -152,12 +178,34 @@ class Handcraft(_Command, tag="handcraft"):
 
     model: ModelId
     edits: Annotated[tuple[Edit, ...], msgspec.Meta(min_length=1)]
+    train: TrainOverrides | None = None
+
+
+class Replicate(_Command, tag="replicate"):
+    """Train `model`'s architecture again with `seeds` new training seeds (drawn from
+    `seed`): `seeds` new models of origin "replicate" in `model`'s group (issue 19).
+    The one way to train an architecture twice: the generators skip duplicates."""
+
+    model: ModelId
+    seeds: Annotated[int, msgspec.Meta(ge=1, le=100)]
+    seed: Seed | None = None
+    train: TrainOverrides | None = None
 
 
 class Enqueue(_Command, tag="enqueue"):
-    """Queue models that are not queued, training or trained (e.g. cancelled ones)."""
+    """Queue models that are not queued, training or trained (e.g. cancelled ones), or
+    trained ones whose weights file is missing (retrain them)."""
 
     models: Models
+
+
+class ContinueTraining(_Command, tag="continue_training"):
+    """Train longer: a new model (origin "continued") that starts from finished
+    `model`'s recorded weights and trains `epochs` more epochs, its curve going on from
+    where `model`'s training ended (issue 19)."""
+
+    model: ModelId
+    epochs: Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
 class Reorder(_Command, tag="reorder"):
@@ -174,6 +222,34 @@ class Cancel(_Command, tag="cancel"):
     """Take a queued model off the queue, or stop a training one."""
 
     model: ModelId
+
+
+class CancelModels(_Command, tag="cancel_models"):
+    """Cancel every queued or training model of `models` (a brushed set); the others
+    (done, failed, cancelled) are passed over and reported as skipped."""
+
+    models: Models
+
+
+class PauseQueue(_Command, tag="pause_queue"):
+    """Start no training until "resume_queue"; running ones finish."""
+
+
+class ResumeQueue(_Command, tag="resume_queue"):
+    """Start trainings again."""
+
+
+class SetConcurrency(_Command, tag="set_concurrency"):
+    """Train at most `concurrency` models of the session at once from now on."""
+
+    concurrency: Annotated[int, msgspec.Meta(ge=1, le=64)]
+
+
+class SetLimits(_Command, tag="set_limits"):
+    """Change the session's size cap (``settings.limits``): what the generators make
+    from now on stays within it."""
+
+    limits: Limits
 
 
 class DrawerAdd(_Command, tag="drawer_add"):
@@ -195,18 +271,147 @@ class ChangeView(_Command, tag="change_view"):
     selected_class: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
+# --- one-shot search (issue 18; deciders in `nas_core.events.oneshot_decide`) --------
+
+OptionalId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None
+BlockName = Annotated[str, msgspec.Meta(max_length=16)]
+MaskBody = Annotated[tuple[BlockName, ...], msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class DefineSupernet(_Command, tag="define_supernet"):
+    """A new supernet from a bundled `template` or a whole `arch` (exactly one)."""
+
+    template: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    arch: SuperArchitecture | None = None
+
+
+class EditSupernet(_Command, tag="edit_supernet"):
+    """A new supernet version: `supernet` (default: the current) with Lego `edits`."""
+
+    edits: Annotated[tuple[LegoEdit, ...], msgspec.Meta(min_length=1, max_length=200)]
+    supernet: OptionalId = None
+
+
+class TrainSupernet(_Command, tag="train_supernet"):
+    """Train the supernet's shared weights (SGD with momentum, cosine schedule, path
+    dropout per batch with `keep_prob`)."""
+
+    supernet: OptionalId = None
+    epochs: Annotated[int, msgspec.Meta(ge=1, le=500)] = 30
+    lr: Annotated[float, msgspec.Meta(gt=0.0, le=10.0)] = 0.05
+    momentum: Annotated[float, msgspec.Meta(ge=0.0, lt=1.0)] = 0.9
+    batch_size: Annotated[int, msgspec.Meta(ge=2, le=4096)] = 32
+    keep_prob: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 0.5
+    seed: Seed | None = None
+
+
+class SampleSearchSpace(_Command, tag="sample_search_space"):
+    """Draw `count` subgraphs for the search-space scatter and lay them out."""
+
+    supernet: OptionalId = None
+    count: Annotated[int, msgspec.Meta(ge=3, le=1000)] = 100
+    seed: Seed | None = None
+
+
+class StartSearch(_Command, tag="start_search"):
+    """Start the evolutionary search: `population` (default: the number of blocks),
+    the top `keep` kept (default: half), `mutation` rate, `iterations`."""
+
+    supernet: OptionalId = None
+    iterations: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 10
+    population: Annotated[int, msgspec.Meta(ge=2, le=1000)] | None = None
+    keep: Annotated[int, msgspec.Meta(ge=0, le=999)] | None = None
+    mutation: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.1
+    selection: Literal["fitness", "rank"] = "fitness"
+    seed: Seed | None = None
+
+
+class ContinueSearch(_Command, tag="continue_search"):
+    """Run `iterations` more iterations of the search."""
+
+    iterations: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    search: OptionalId = None
+
+
+class PauseSearch(_Command, tag="pause_search"):
+    """Plan no further iteration until continued."""
+
+    search: OptionalId = None
+
+
+class SelectRegion(_Command, tag="select_region"):
+    """Steer the search into a region of the scatter (rect: two corners)."""
+
+    shape: Literal["rect", "polygon"]
+    points: Annotated[tuple[tuple[float, float], ...], msgspec.Meta(min_length=2, max_length=1000)]
+    mode: Literal["pool", "blocks"] = "pool"
+    search: OptionalId = None
+
+
+class ClearRegion(_Command, tag="clear_region"):
+    """The search is no longer steered by a region."""
+
+    search: OptionalId = None
+
+
+class HighlightBlocks(_Command, tag="highlight_blocks"):
+    """Highlight the union / intersection / complement of the blocks of `masks`
+    (default: the current search's region members)."""
+
+    op: Literal["union", "intersection", "complement"]
+    masks: Annotated[tuple[MaskBody, ...], msgspec.Meta(max_length=10000)] | None = None
+
+
+class AssembleCandidate(_Command, tag="assemble_candidate"):
+    """Combine the blocks with high fitness into a candidate model and train it alone:
+    per layer the blocks with fitness >= `threshold` (``"fitness"``; the fittest where
+    none is), the fittest (``"argmax"``), or the best evaluated subgraph (``"best"``)."""
+
+    search: OptionalId = None
+    rule: Literal["fitness", "argmax", "best"] = "fitness"
+    threshold: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.5
+    epochs: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+
+
+class RankCheck(_Command, tag="rank_check"):
+    """Train `count` single-path subgraphs alone with `seeds` seeds each and compare
+    their accuracy with their one-shot scores (Kendall τ-b)."""
+
+    supernet: OptionalId = None
+    count: Annotated[int, msgspec.Meta(ge=3, le=1000)] = 30
+    seeds: Annotated[int, msgspec.Meta(ge=1, le=5)] = 2
+    seed: Seed | None = None
+    epochs: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+
+
+ONESHOT_COMMANDS = (
+    DefineSupernet | EditSupernet | TrainSupernet | SampleSearchSpace | StartSearch
+    | ContinueSearch | PauseSearch | SelectRegion | ClearRegion | HighlightBlocks
+    | AssembleCandidate | RankCheck
+)  # fmt: skip
+# --- end of one-shot search --------------------------------------------------------
+
+
 Command = (
     CreateSession
     | Sample
     | Ablate
     | Vary
     | Handcraft
+    | Replicate
+    | ContinueTraining
     | Enqueue
     | Reorder
     | Cancel
+    | CancelModels
+    | PauseQueue
+    | ResumeQueue
+    | SetConcurrency
+    | SetLimits
     | DrawerAdd
     | DrawerRemove
     | ChangeView
+    | ONESHOT_COMMANDS
 )
 
 
@@ -274,13 +479,6 @@ def command_schema() -> dict[str, Any]:
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def derive_seed(*parts: object) -> int:
-    """A seed in [0, 2**63) derived from `parts` (SHA-256 of their text): the same
-    parts give the same seed on every machine."""
-    text = "\x1f".join(str(p) for p in parts).encode()
-    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") >> 1
 
 
 _ENCODE = msgspec.json.Encoder().encode
@@ -377,6 +575,7 @@ def _children(
     origins: list[Origin],
     estimate: Estimator | None,
     seed: int | None,
+    train: TrainOverrides | None = None,
 ) -> list[Event]:
     ids = _next_ids(state, len(children))
     created = [
@@ -386,7 +585,7 @@ def _children(
         )
         for mid, child, origin in zip(ids, children, origins, strict=True)
     ]  # fmt: skip
-    config = _config(state, parent)
+    config = apply_overrides(_config(state, parent), train)
     base = parent.seed if seed is None else seed
     queued = [_queued(c, config, derive_seed("train", base, c.model), estimate) for c in created]
     return [*created, *queued]
@@ -405,6 +604,7 @@ class _Call(NamedTuple):
     skipped: list[Skipped]  # the children a generator did not make, added to by handlers
     dispatched: Collection[str]  # the models handed to a worker
     effects: list[StopTraining]  # added to by handlers
+    weights_present: Callable[[Weights], bool] | None = None  # None: no weights folder
 
 
 def decide(
@@ -415,6 +615,7 @@ def decide(
     space: SearchSpace | None = None,
     estimate: Estimator | None = None,
     dispatched: Collection[str] = frozenset(),
+    weights_present: Callable[[Weights], bool] | None = None,
 ) -> Decision:
     """The events that `command` appends to a session in `state` (see the module).
 
@@ -424,8 +625,10 @@ def decide(
     "create session" the bundled or file table that ``settings.search_space`` names).
     `estimate` predicts training seconds for "training queued". `dispatched`: the
     models handed to a worker; cancelling one is the effect `StopTraining` (its worker
-    records the cancel), not an event. Raises `CommandError` (nothing to append) when
-    the command does not apply.
+    records the cancel), not an event. `weights_present`: whether a recorded weights
+    file is in the data folder (a trained model whose file is missing may be queued
+    again; None: no folder, a trained model may not). Raises `CommandError` (nothing to
+    append) when the command does not apply.
     """
     base = _base_id(state, command)
     if type(command) is not CreateSession:  # the one command that needs no session
@@ -435,7 +638,7 @@ def decide(
         raise CommandError("$", f"not a command: {type(command).__name__}")
     skipped: list[Skipped] = []
     effects: list[StopTraining] = []
-    call = _Call(base, dataset, space, estimate, skipped, dispatched, effects)
+    call = _Call(base, dataset, space, estimate, skipped, dispatched, effects, weights_present)
     events = decider(state, command, call)
     return Decision(_pending(base, events), tuple(skipped), tuple(effects))
 
@@ -493,11 +696,12 @@ def _sample(state: SessionState, command: Sample, call: _Call) -> list[Event]:
     except GeneratorError as exc:
         raise CommandError("$.count", str(exc)) from exc
     ids = _next_ids(state, len(report.architectures))
+    origins = [Sampled(seed, k, base, command.train) for k in range(len(ids))]
     created = [
-        _created(mid, arch, None, Sampled(seed, k, base), (), f"Sampled (seed {seed}, #{k})")
-        for k, (mid, arch) in enumerate(zip(ids, report.architectures, strict=True))
+        _created(mid, arch, None, origin, (), f"Sampled (seed {seed}, #{origin.index})")
+        for mid, arch, origin in zip(ids, report.architectures, origins, strict=True)
     ]
-    config = state.settings.train
+    config = apply_overrides(state.settings.train, command.train)
     queued = [_queued(c, config, derive_seed("train", seed, c.model), estimate) for c in created]
     return [*created, *queued]
 
@@ -524,8 +728,10 @@ def _ablate(state: SessionState, command: Ablate, call: _Call) -> list[Event]:
     if not children:
         reasons = "; ".join(f"layer {s.index_or_attempt}: {s.reason}" for s in rejected)
         raise CommandError("$.indices", f"no ablation of {parent.id} can be made ({reasons})")
-    origins: list[Origin] = [Ablation(parent.id, c.changes[0].index, call.base) for c in children]
-    return _children(state, parent, children, origins, call.estimate, None)
+    origins: list[Origin] = [
+        Ablation(parent.id, c.changes[0].index, call.base, command.train) for c in children
+    ]
+    return _children(state, parent, children, origins, call.estimate, None, command.train)
 
 
 def _vary(state: SessionState, command: Vary, call: _Call) -> list[Event]:
@@ -558,10 +764,10 @@ def _vary(state: SessionState, command: Vary, call: _Call) -> list[Event]:
     call.skipped.extend(rejected)
     recorded = {str(i): tuple(kinds) for i, kinds in allowed.items()}
     origins: list[Origin] = [
-        Variation(parent.id, seed, k, base, recorded, command.max_changes)
+        Variation(parent.id, seed, k, base, recorded, command.max_changes, command.train)
         for k in range(len(children))
     ]
-    return _children(state, parent, children, origins, call.estimate, seed)
+    return _children(state, parent, children, origins, call.estimate, seed, command.train)
 
 
 def _handcraft(state: SessionState, command: Handcraft, call: _Call) -> list[Event]:
@@ -574,8 +780,28 @@ def _handcraft(state: SessionState, command: Handcraft, call: _Call) -> list[Eve
         raise CommandError(exc.path, exc.reason) from exc
     except GeneratorError as exc:
         raise CommandError("$.model", str(exc)) from exc
-    origin = Handcrafted(parent.id, command.edits, call.base)
-    return _children(state, parent, [child], [origin], call.estimate, None)
+    origin = Handcrafted(parent.id, command.edits, call.base, command.train)
+    return _children(state, parent, [child], [origin], call.estimate, None, command.train)
+
+
+def _replicate(state: SessionState, command: Replicate, call: _Call) -> list[Event]:
+    model = _model(state, command.model, "$.model")
+    origin = model.origin
+    of = state.models.get(origin.of, model) if isinstance(origin, Replicated) else model
+    seed = derive_seed("replicate", call.base) if command.seed is None else command.seed
+    created = [
+        _created(
+            mid, of.arch, of, Replicated(of.id, seed, k, call.base, command.train), (),
+            f"Replicate of {of.id} (seed {seed}, #{k})",
+        )
+        for k, mid in enumerate(_next_ids(state, command.seeds))
+    ]  # fmt: skip
+    config = apply_overrides(_config(state, of), command.train)
+    queued = [
+        _queued(c, config, derive_seed("replicate", seed, k), call.estimate)
+        for k, c in enumerate(created)
+    ]
+    return [*created, *queued]
 
 
 _NOT_QUEUEABLE = {
@@ -595,13 +821,42 @@ def _enqueue(state: SessionState, command: Enqueue, call: _Call) -> list[Event]:
         if mid in seen:
             raise CommandError(path, f"{mid} is listed twice")
         seen.add(mid)
-        if model.status in _NOT_QUEUEABLE:
+        if model.status in _NOT_QUEUEABLE and not _weights_lost(model, call):
             raise CommandError(path, f"{mid} {_NOT_QUEUEABLE[model.status]}")
         config = _config(state, model)
         seed = derive_seed("train", mid) if model.seed is None else model.seed
         estimate_s = None if estimate is None else estimate(model.flops, config)
         events.append(TrainingQueued(mid, config, seed, estimate_s))
     return events
+
+
+def _weights_lost(model: ModelState, call: _Call) -> bool:
+    """A trained model whose weights file is not in the data folder (retrain it)."""
+    if model.status != "done" or call.weights_present is None or model.result is None:
+        return False
+    weights = model.result.weights
+    return weights is None or not call.weights_present(weights)
+
+
+def _continue_training(state: SessionState, command: ContinueTraining, call: _Call) -> list[Event]:
+    parent = _model(state, command.model, "$.model")
+    if parent.status != "done" or parent.result is None:
+        raise CommandError(
+            "$.model", f"{parent.id} has not finished training (it is {parent.status})"
+        )
+    weights = parent.result.weights
+    if weights is None or (call.weights_present is not None and not call.weights_present(weights)):
+        raise CommandError(
+            "$.model", f"{parent.id}'s weights are missing: retrain it first (queue it again)"
+        )
+    epoch = parent.result.best_epoch
+    (mid,) = _next_ids(state, 1)
+    created = _created(
+        mid, parent.arch, parent, Continued(parent.id, epoch, weights.digest, call.base), (),
+        f"Continued from {parent.id} at epoch {epoch} (+{command.epochs} epochs)",
+    )  # fmt: skip
+    config = msgspec.structs.replace(_config(state, parent), epochs=command.epochs)
+    return [created, _queued(created, config, derive_seed("continue", call.base), call.estimate)]
 
 
 def _reorder(state: SessionState, command: Reorder, call: _Call) -> list[Event]:
@@ -626,6 +881,50 @@ def _cancel(state: SessionState, command: Cancel, call: _Call) -> list[Event]:
         call.effects.append(StopTraining(model.id))
         return []
     return [TrainingCancelled(model.id, was_running=model.status == "running")]
+
+
+def _cancel_models(state: SessionState, command: CancelModels, call: _Call) -> list[Event]:
+    events: list[Event] = []
+    seen: set[str] = set()
+    for j, mid in enumerate(command.models):
+        path = f"$.models[{j}]"
+        model = _model(state, mid, path)
+        if mid in seen:
+            raise CommandError(path, f"{mid} is listed twice")
+        seen.add(mid)
+        if model.status not in ("queued", "running"):
+            call.skipped.append(Skipped(j, f"{mid} is not queued or training ({model.status})"))
+        elif mid in call.dispatched:  # its worker stops it and records the cancel
+            call.effects.append(StopTraining(mid))
+        else:
+            events.append(TrainingCancelled(mid, was_running=model.status == "running"))
+    if not events and not call.effects:
+        raise CommandError("$.models", "none of these models is queued or training")
+    return events
+
+
+def _pause_queue(state: SessionState, command: PauseQueue, call: _Call) -> list[Event]:
+    if state.paused:
+        raise CommandError("$", "the queue is paused already")
+    return [QueuePaused()]
+
+
+def _resume_queue(state: SessionState, command: ResumeQueue, call: _Call) -> list[Event]:
+    if not state.paused:
+        raise CommandError("$", "the queue is not paused")
+    return [QueueResumed()]
+
+
+def _set_concurrency(state: SessionState, command: SetConcurrency, call: _Call) -> list[Event]:
+    if command.concurrency == state.concurrency_limit():
+        raise CommandError("$.concurrency", f"the concurrency is {command.concurrency} already")
+    return [ConcurrencyChanged(command.concurrency)]
+
+
+def _set_limits(state: SessionState, command: SetLimits, call: _Call) -> list[Event]:
+    if state.settings is not None and command.limits == state.settings.limits:
+        raise CommandError("$.limits", "the session has these limits already")
+    return [LimitsChanged(command.limits)]
 
 
 def _drawer(state: SessionState, command: DrawerAdd | DrawerRemove, call: _Call) -> list[Event]:
@@ -663,10 +962,35 @@ _DECIDERS: dict[type, Callable[[SessionState, Any, _Call], list[Event]]] = {
     Ablate: _ablate,
     Vary: _vary,
     Handcraft: _handcraft,
+    Replicate: _replicate,
+    ContinueTraining: _continue_training,
     Enqueue: _enqueue,
     Reorder: _reorder,
     Cancel: _cancel,
+    CancelModels: _cancel_models,
+    PauseQueue: _pause_queue,
+    ResumeQueue: _resume_queue,
+    SetConcurrency: _set_concurrency,
+    SetLimits: _set_limits,
     DrawerAdd: _drawer,
     DrawerRemove: _drawer,
     ChangeView: _change_view,
 }
+
+# The one-shot deciders live in their own module (issue 18).
+_DECIDERS.update(
+    {
+        DefineSupernet: oneshot_decide.define,
+        EditSupernet: oneshot_decide.edit,
+        TrainSupernet: oneshot_decide.train,
+        SampleSearchSpace: oneshot_decide.sample_space,
+        StartSearch: oneshot_decide.start,
+        ContinueSearch: oneshot_decide.continue_search,
+        PauseSearch: oneshot_decide.pause,
+        SelectRegion: oneshot_decide.select_region,
+        ClearRegion: oneshot_decide.clear_region,
+        HighlightBlocks: oneshot_decide.highlight,
+        AssembleCandidate: oneshot_decide.assemble,
+        RankCheck: oneshot_decide.rank,
+    }
+)

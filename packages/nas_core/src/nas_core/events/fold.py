@@ -30,16 +30,21 @@ from nas_core.arch.layers import Architecture, Input
 from nas_core.generators.search_space import SearchSpace
 from nas_core.specs import DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
 
+from .fold_oneshot import ONESHOT_HANDLERS, OneShotDraft, OneShotState
 from .kinds import (
+    ConcurrencyChanged,
     DrawerChanged,
     Envelope,
     EpochCompleted,
     LayoutRecomputed,
+    LimitsChanged,
     ModelCreated,
     ModelEmbedded,
     Origin,
     Projection,
+    QueuePaused,
     QueueReordered,
+    QueueResumed,
     SessionCreated,
     Split,
     TrainingCancelled,
@@ -52,7 +57,6 @@ from .kinds import (
 
 __all__ = [
     "STATUSES",
-    "DistanceRow",
     "LayoutInfo",
     "ModelState",
     "SessionState",
@@ -111,13 +115,6 @@ class View(msgspec.Struct, frozen=True, gc=False):
     selected_class: int | None = None
 
 
-class DistanceRow(msgspec.Struct, frozen=True, gc=False):
-    """A model's recorded distances to the models `against` (in that order)."""
-
-    against: tuple[str, ...]
-    distances: tuple[float, ...]
-
-
 class LayoutInfo(msgspec.Struct, frozen=True, gc=False):
     """The last full layout of a projection: its seq and why it was recomputed."""
 
@@ -130,9 +127,11 @@ class SessionState(msgspec.Struct, frozen=True, gc=False):
 
     `models` is in creation order; `queue` in training order (the next first);
     `drawer` in the order models were added. `embeddings[projection][model]` is the
-    model's (x, y); `distances[projection][model]` its recorded distance row;
-    `layouts[projection]` the last recomputation. Containers are never mutated once a
-    state is built: treat them as read-only.
+    model's (x, y); `layouts[projection]` the last recomputation. (The recorded distance
+    rows are not folded: only the embedder places models with them, and it reads them
+    from the log's records, `nas_core.service.restore`.) Containers are never mutated once a
+    state is built: treat them as read-only. `paused`: no training starts (the
+    queue is paused); `concurrency`: the live limit once changed (`concurrency_limit`).
     """
 
     session: str = ""
@@ -150,14 +149,23 @@ class SessionState(msgspec.Struct, frozen=True, gc=False):
     drawer: tuple[str, ...] = ()
     view: View = View()
     embeddings: dict[str, dict[str, tuple[float, float]]] = {}
-    distances: dict[str, dict[str, DistanceRow]] = {}
     layouts: dict[str, LayoutInfo] = {}
     last_seq: int = 0
+    paused: bool = False
+    oneshot: OneShotState = OneShotState()  # issue 18: `nas_core.events.fold_oneshot`
+    concurrency: int | None = None
 
     @property
     def created(self) -> bool:
         """Whether the session's "session created" event has been applied."""
         return self.settings is not None
+
+    def concurrency_limit(self) -> int:
+        """How many models may train at once: the last "concurrency changed", else the
+        settings' (`paused` says whether any may start)."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return (self.settings or Settings()).concurrency
 
     def running(self) -> tuple[str, ...]:
         """The models training now, in creation order."""
@@ -216,7 +224,6 @@ class _Builder:
         self.drawer = dict.fromkeys(state.drawer)
         self.view = state.view
         self.embeddings = dict(state.embeddings)
-        self.distances = dict(state.distances)
         self.owned: set[tuple[str, str]] = set()  # inner dicts copied already
         self.layouts = dict(state.layouts)
         self.last_seq = state.last_seq
@@ -229,7 +236,7 @@ class _Builder:
         return draft
 
     def inner(self, table: str, projection: str) -> dict:
-        outer = self.embeddings if table == "embeddings" else self.distances
+        outer = self.embeddings
         if (table, projection) not in self.owned:
             outer[projection] = dict(outer.get(projection, {}))
             self.owned.add((table, projection))
@@ -237,15 +244,17 @@ class _Builder:
 
     def freeze(self) -> SessionState:
         models = {k: (v.freeze() if type(v) is _Draft else v) for k, v in self.models.items()}
+        meta = self.meta
+        if isinstance(meta.get("oneshot"), OneShotDraft):
+            meta = {**meta, "oneshot": meta["oneshot"].freeze()}
         return msgspec.structs.replace(
             self.state,
-            **self.meta,
+            **meta,
             models=models,
             queue=tuple(self.queue),
             drawer=tuple(self.drawer),
             view=self.view,
             embeddings=self.embeddings,
-            distances=self.distances,
             layouts=self.layouts,
             last_seq=self.last_seq,
         )
@@ -331,6 +340,10 @@ def _training_cancelled(b: _Builder, e: TrainingCancelled, env: Envelope) -> Non
     m = b.draft(e.model)
     if m is None or m.status not in ("queued", "running"):
         return
+    if e.attempt is not None:  # a worker's: of this attempt, or late
+        if e.attempt < m.attempts or (m.status == "running" and e.attempt != m.attempts):
+            return
+        m.attempts = e.attempt  # cancelled before it started: the number is used up
     m.status = "cancelled"
     b.queue.pop(e.model, None)
 
@@ -357,13 +370,33 @@ def _model_embedded(b: _Builder, e: ModelEmbedded, env: Envelope) -> None:
     if e.model not in b.models:
         return
     b.inner("embeddings", e.projection)[e.model] = (e.x, e.y)
-    b.inner("distances", e.projection)[e.model] = DistanceRow(e.against, e.distances)
+
+
+def _queue_paused(b: _Builder, e: QueuePaused | QueueResumed, env: Envelope) -> None:
+    b.meta["paused"] = type(e) is QueuePaused
+
+
+def _concurrency_changed(b: _Builder, e: ConcurrencyChanged, env: Envelope) -> None:
+    b.meta["concurrency"] = e.concurrency
+
+
+def _limits_changed(b: _Builder, e: LimitsChanged, env: Envelope) -> None:
+    settings = b.meta.get("settings", b.state.settings)
+    if settings is not None:  # the generators read the cap from the settings
+        b.meta["settings"] = msgspec.structs.replace(settings, limits=e.limits)
 
 
 def _layout_recomputed(b: _Builder, e: LayoutRecomputed, env: Envelope) -> None:
     b.embeddings[e.projection] = dict(e.positions)
     b.owned.add(("embeddings", e.projection))
     b.layouts[e.projection] = LayoutInfo(env.seq, e.reason)
+
+
+def _oneshot(b: _Builder, e: object, env: Envelope) -> None:
+    draft = b.meta.get("oneshot")
+    if not isinstance(draft, OneShotDraft):
+        draft = b.meta["oneshot"] = OneShotDraft(b.state.oneshot)
+    ONESHOT_HANDLERS[type(e)](draft, e, env)
 
 
 # One row per event kind but "epoch completed", which `_run` folds inline (the most
@@ -381,6 +414,11 @@ _HANDLERS = {
     ViewChanged: _view_changed,
     ModelEmbedded: _model_embedded,
     LayoutRecomputed: _layout_recomputed,
+    QueuePaused: _queue_paused,
+    QueueResumed: _queue_paused,
+    ConcurrencyChanged: _concurrency_changed,
+    LimitsChanged: _limits_changed,
+    **dict.fromkeys(ONESHOT_HANDLERS, _oneshot),  # issue 18: one-shot kinds
 }
 
 

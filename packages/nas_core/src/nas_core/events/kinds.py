@@ -38,28 +38,45 @@ from typing import Annotated, ClassVar, Literal, get_args
 import msgspec
 
 from nas_core.arch.diff import Change
-from nas_core.arch.layers import Architecture, Input
+from nas_core.arch.layers import Architecture, Input, Limits
 from nas_core.generators.handcraft import Edit
 from nas_core.generators.search_space import SearchSpace
+from nas_core.oneshot.edits import LegoEdit
+from nas_core.oneshot.types import (
+    Constraint,
+    PlannedChild,
+    Recalibration,
+    Region,
+    SuperArchitecture,
+    SupernetConfig,
+)
 from nas_core.specs import DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
+from nas_core.train_overrides import TrainOverrides
+from nas_core.weights.ref import DIGEST
 
 __all__ = [
     "EVENT_TYPES",
     "PROJECTIONS",
     "VERSIONS",
     "Ablation",
+    "ConcurrencyChanged",
+    "Continued",
     "DrawerChanged",
     "Envelope",
     "EpochCompleted",
     "Event",
     "Handcrafted",
     "LayoutRecomputed",
+    "LimitsChanged",
     "ModelCreated",
     "ModelEmbedded",
     "Origin",
     "Pending",
     "Projection",
+    "QueuePaused",
     "QueueReordered",
+    "QueueResumed",
+    "Replicated",
     "Sampled",
     "SessionCreated",
     "Split",
@@ -114,6 +131,7 @@ class Sampled(_Origin, tag="sampled"):
     seed: Seed
     index: Count
     batch: str
+    train: TrainOverrides | None = None
 
 
 class Ablation(_Origin, tag="ablation"):
@@ -122,6 +140,7 @@ class Ablation(_Origin, tag="ablation"):
     parent: ModelId
     index: Count
     batch: str = ""
+    train: TrainOverrides | None = None
 
 
 class Variation(_Origin, tag="variation"):
@@ -137,6 +156,7 @@ class Variation(_Origin, tag="variation"):
     batch: str = ""
     allowed: dict[str, tuple[str, ...]] = {}
     max_changes: Annotated[int, msgspec.Meta(ge=1)] = 2
+    train: TrainOverrides | None = None
 
 
 class Handcrafted(_Origin, tag="handcraft"):
@@ -145,9 +165,51 @@ class Handcrafted(_Origin, tag="handcraft"):
     parent: ModelId
     edits: tuple[Edit, ...]
     batch: str = ""
+    train: TrainOverrides | None = None
 
 
-Origin = Sampled | Ablation | Variation | Handcrafted
+class Replicated(_Origin, tag="replicate"):
+    """The `index`-th (from 0) replicate of model `of` that the replicate command
+    `batch` made with `seed`: the same architecture trained again with another training
+    seed (``derive_seed("replicate", seed, index)``). `of` is always the first model of
+    the group (replicating a replicate repeats its original), so a group is a model and
+    every model whose origin names it in `of` (`nas_core.replicates`)."""
+
+    of: ModelId
+    seed: Seed
+    index: Count
+    batch: str = ""
+    train: TrainOverrides | None = None
+
+
+class Continued(_Origin, tag="continued"):
+    """Train longer (MAST: a model still improving when its training was cut off):
+    `parent`'s weights of its epoch `epoch` (the ones "training finished" recorded)
+    trained for more epochs by the continue command `batch`; `weights` is the digest of
+    that file (`nas_core.weights`), the one the new model starts from. Its curve goes on
+    from epoch ``epoch + 1``; its training seed is ``derive_seed("continue", batch)``."""
+
+    parent: ModelId
+    epoch: Annotated[int, msgspec.Meta(ge=1)]
+    weights: Annotated[str, msgspec.Meta(pattern=DIGEST)]
+    batch: str = ""
+
+
+class OneShot(_Origin, tag="oneshot"):
+    """Made by a one-shot search (issue 18): the subgraph `mask` of supernet
+    `supernet`, assembled by `rule` (``"fitness"``, ``"argmax"``, ``"best"``) after
+    iteration `iteration` of search `search`, or trained for a rank check
+    (``rule="rank-check"``, `search` the check's id, `iteration` the seed's index)."""
+
+    supernet: str
+    search: str
+    iteration: Count
+    mask: tuple[str, ...]
+    rule: str
+    batch: str = ""  # no generator re-runs it: a re-execution copies the model
+
+
+Origin = Sampled | Ablation | Variation | Handcrafted | Replicated | Continued | OneShot
 
 
 # --- the events (tagged on "kind") ---------------------------------------------------
@@ -224,7 +286,13 @@ class EpochCompleted(_Event, tag="epoch_completed"):
 
 
 class TrainingFinished(_Event, tag="training_finished"):
-    """Attempt `attempt` finished; `result` holds the test-set figures and predictions."""
+    """Attempt `attempt` finished; `result` holds the test-set figures and predictions.
+
+    Version 2: the predictions are packed bytes (`nas_core.packed`); version 1 recorded
+    them as a list of labels, and `nas_core.events.upcast` packs them on read.
+    """
+
+    VERSION: ClassVar[int] = 2
 
     model: ModelId
     attempt: Attempt
@@ -248,10 +316,14 @@ class TrainingFailed(_Event, tag="training_failed"):
 
 
 class TrainingCancelled(_Event, tag="training_cancelled"):
-    """A queued model left the queue, or a running one was stopped (`was_running`)."""
+    """A queued model left the queue, or a running one was stopped (`was_running`).
+    `attempt`: the attempt a worker cancelled (one cancelled before it started uses its
+    number up, so that the model queued again trains as the next one); None for a
+    model cancelled off the queue, and in logs written before it was recorded."""
 
     model: ModelId
     was_running: bool
+    attempt: Attempt | None = None
 
 
 class QueueReordered(_Event, tag="queue_reordered"):
@@ -277,14 +349,24 @@ class ViewChanged(_Event, tag="view_changed"):
 
 class ModelEmbedded(_Event, tag="model_embedded"):
     """A finished model placed in a projection at (`x`, `y`) by out-of-sample MDS;
-    `distances` is its row against the models `against` (recorded, so a replay never
-    recomputes it)."""
+    `distances` is its row (packed float64, `nas_core.packed`) against the session's
+    landmarks, the first ``len(distances) / 8`` models embedded (landmark MDS: a row
+    grows with the session up to `nas_core.service.embedding.LANDMARKS` models and
+    stays that long, so a model adds the same bytes to the log at any session size).
+    Recorded, so a replay never recomputes it. `against` names the row's models only
+    in an upcast version 1 event (empty: the first ones embedded, as said).
+
+    Version 2: version 1 recorded the row as a list of floats against every model
+    embedded before it; `nas_core.events.upcast` packs it on read.
+    """
+
+    VERSION: ClassVar[int] = 2
 
     model: ModelId
     projection: EmbeddedProjection
     x: float
     y: float
-    distances: tuple[float, ...] = ()
+    distances: bytes = b""
     against: tuple[ModelId, ...] = ()
 
 
@@ -294,6 +376,275 @@ class LayoutRecomputed(_Event, tag="layout_recomputed"):
     projection: EmbeddedProjection
     positions: dict[str, tuple[float, float]]
     reason: str
+
+
+# --- session controls (issue 19): when models train, not what ----------------------
+
+
+class QueuePaused(_Event, tag="queue_paused"):
+    """No training starts until "queue resumed"; the running ones finish."""
+
+
+class QueueResumed(_Event, tag="queue_resumed"):
+    """Trainings start again from the head of the queue."""
+
+
+class ConcurrencyChanged(_Event, tag="concurrency_changed"):
+    """At most `concurrency` models of the session train at once from now on (the
+    embedded mode also caps it at its trainer processes); running ones over a lowered
+    limit finish."""
+
+    concurrency: Annotated[int, msgspec.Meta(ge=1, le=64)]
+
+
+class LimitsChanged(_Event, tag="limits_changed"):
+    """The session's size cap (``settings.limits``) from now on: the generators refuse
+    children beyond it; the models made before stay (the overview can hide those over
+    it)."""
+
+    limits: Limits
+
+
+# --- one-shot search (issue 18, nas_core.oneshot; ONESHOT.md §2) ---------------------
+
+
+class SupernetDefined(_Event, tag="supernet_defined"):
+    """A supernet version: its template `arch` (layers > blocks > components), the
+    template's `hash` (`nas_core.oneshot.super_hash`), the parameters of all blocks,
+    its block and valid-subgraph counts, and where it came from: a bundled `template`
+    or `parent` with the Lego `edits` applied."""
+
+    supernet: ModelId
+    arch: SuperArchitecture
+    hash: str
+    params: Count
+    blocks: Count
+    subgraphs: Count
+    parent: str | None = None
+    edits: tuple[LegoEdit, ...] = ()
+    template: str = ""
+
+
+class SupernetTrainingQueued(_Event, tag="supernet_training_queued"):
+    """The supernet's shared weights are to be trained with `config` and `seed`."""
+
+    supernet: ModelId
+    config: SupernetConfig
+    seed: Seed
+
+
+class SupernetTrainingStarted(_Event, tag="supernet_training_started"):
+    """Attempt `attempt` of training the supernet began on `worker`."""
+
+    supernet: ModelId
+    attempt: Attempt
+    worker: str
+
+
+class SupernetEpochCompleted(_Event, tag="supernet_epoch_completed"):
+    """An epoch of the supernet's training: the mean path-dropout training loss and
+    the validation loss averaged over 8 fixed masks."""
+
+    supernet: ModelId
+    attempt: Attempt
+    epoch: Attempt
+    train_loss: float
+    val_loss: float
+    seconds: float
+    lr: float
+
+
+class SupernetTrainingFinished(_Event, tag="supernet_training_finished"):
+    """The weights are trained: the checkpoint's SHA-256, size and `path` (relative to
+    the data folder, ``supernets/{session}/{sha256}.pt``)."""
+
+    supernet: ModelId
+    attempt: Attempt
+    sha256: str
+    size: Count
+    path: str
+    wall_s: float
+    val_loss: float
+
+
+class SupernetTrainingFailed(_Event, tag="supernet_training_failed"):
+    """The supernet's training failed with `reason`."""
+
+    supernet: ModelId
+    attempt: Attempt
+    reason: str
+
+
+class SearchSpaceSampled(_Event, tag="search_space_sampled"):
+    """Masks drawn from the supernet's subgraphs with `seed` (the scatter's points)."""
+
+    supernet: ModelId
+    seed: Seed
+    masks: tuple[tuple[str, ...], ...]
+
+
+class SearchSpaceProjected(_Event, tag="search_space_projected"):
+    """The sampled masks laid out: their `distances` (condensed, packed float64) by
+    `distance`, and their `positions` (in the masks' order) by `method`."""
+
+    supernet: ModelId
+    distance: str
+    distances: bytes
+    method: str
+    seed: Seed
+    positions: tuple[tuple[float, float], ...]
+    versions: dict[str, str] = {}
+
+
+class SearchStarted(_Event, tag="search_started"):
+    """An evolutionary search over the supernet's subgraphs: population, the elite kept
+    per iteration, mutation rate, selection rule, ε of the fitness, the target number
+    of iterations, the split it scores on, the batch-norm recalibration, its seed and
+    the region it starts with."""
+
+    search: ModelId
+    supernet: ModelId
+    population: Attempt
+    keep: Count
+    mutation: float
+    selection: str
+    epsilon: float
+    iterations: Count
+    eval_split: str
+    recalibration: Recalibration
+    seed: Seed
+    region: Region | None = None
+
+
+class SearchIterationPlanned(_Event, tag="search_iteration_planned"):
+    """Iteration `iteration`'s population to be: the `elite` kept and the `children`
+    with their lineage (iteration 0: the random initial population)."""
+
+    search: ModelId
+    iteration: Count
+    elite: tuple[tuple[str, ...], ...]
+    children: tuple[PlannedChild, ...]
+
+
+class SubgraphEvaluated(_Event, tag="subgraph_evaluated"):
+    """A subgraph scored with the shared weights on the validation set (after its
+    batch-norm recalibration with `recal_seed`); `position` is where it falls in the
+    scatter (out-of-sample), when the space has been projected."""
+
+    supernet: ModelId
+    search: str
+    mask: tuple[str, ...]
+    val_loss: float
+    val_acc: float
+    per_class_acc: tuple[float, ...]
+    predictions: bytes
+    recal_seed: Seed
+    ms: float
+    position: tuple[float, float] | None = None
+
+
+class SearchIterationCompleted(_Event, tag="search_iteration_completed"):
+    """Iteration `iteration` scored: its population and losses, normalised fitness,
+    [max, mean, min] loss, each block's fitness (share of the population holding it)
+    and its marginal score (mean accuracy with it minus without, over every evaluated
+    subgraph)."""
+
+    search: ModelId
+    iteration: Count
+    population: tuple[tuple[str, ...], ...]
+    losses: tuple[float, ...]
+    fitness: tuple[float, ...]
+    loss_stats: tuple[float, float, float]
+    block_fitness: dict[str, float]
+    marginal: dict[str, float | None]
+
+
+class SearchPaused(_Event, tag="search_paused"):
+    """The search plans no further iteration until continued."""
+
+    search: ModelId
+
+
+class SearchContinued(_Event, tag="search_continued"):
+    """The search goes on to `iterations` iterations in all."""
+
+    search: ModelId
+    iterations: Count
+
+
+class RegionSelected(_Event, tag="region_selected"):
+    """A region of the scatter steers the search: its members (the masks inside it) and
+    the constraint derived from them."""
+
+    search: ModelId
+    region: Region
+    members: tuple[tuple[str, ...], ...]
+    constraint: Constraint
+
+
+class RegionCleared(_Event, tag="region_cleared"):
+    """The search is no longer steered by a region."""
+
+    search: ModelId
+
+
+class BlocksHighlighted(_Event, tag="blocks_highlighted"):
+    """Blocks highlighted by union / intersection / complement of `masks` (a view
+    event, kept for the timeline)."""
+
+    op: Literal["union", "intersection", "complement"]
+    blocks: tuple[str, ...]
+    masks: tuple[tuple[str, ...], ...]
+
+
+class CandidateAssembled(_Event, tag="candidate_assembled"):
+    """The blocks chosen by `rule` (with `threshold`) make the candidate `model`
+    (created and queued by the events that follow)."""
+
+    search: str
+    supernet: ModelId
+    rule: str
+    threshold: float
+    mask: tuple[str, ...]
+    model: ModelId
+
+
+class RankCheckStarted(_Event, tag="rank_check_started"):
+    """A rank check: `masks` trained stand-alone, `models[i]` the models of mask i (one
+    per seed), to compare with their one-shot scores."""
+
+    check: ModelId
+    supernet: ModelId
+    masks: tuple[tuple[str, ...], ...]
+    models: tuple[tuple[str, ...], ...]
+
+
+class RankCheckCompleted(_Event, tag="rank_check_completed"):
+    """The rank check's figures (`nas_core.oneshot.rank_check`): Kendall τ-b between
+    one-shot and stand-alone accuracy (mean of the seeds) with its 95% bootstrap
+    interval, Spearman's ρ, the seed-to-seed τ (noise ceiling), the stand-alone rank of
+    one-shot's top-1 and its regret."""
+
+    check: ModelId
+    oneshot_acc: tuple[float, ...]
+    standalone_acc: tuple[float, ...]
+    kendall_tau: float
+    tau_ci: tuple[float, float]
+    spearman: float
+    noise_ceiling: float | None
+    top1_rank: Attempt
+    regret: float
+
+
+ONESHOT_EVENTS = (
+    SupernetDefined | SupernetTrainingQueued | SupernetTrainingStarted
+    | SupernetEpochCompleted | SupernetTrainingFinished | SupernetTrainingFailed
+    | SearchSpaceSampled | SearchSpaceProjected | SearchStarted | SearchIterationPlanned
+    | SubgraphEvaluated | SearchIterationCompleted | SearchPaused | SearchContinued
+    | RegionSelected | RegionCleared | BlocksHighlighted | CandidateAssembled
+    | RankCheckStarted | RankCheckCompleted
+)  # fmt: skip
+# --- end of one-shot search --------------------------------------------------------
 
 
 Event = (
@@ -310,6 +661,11 @@ Event = (
     | ViewChanged
     | ModelEmbedded
     | LayoutRecomputed
+    | QueuePaused
+    | QueueResumed
+    | ConcurrencyChanged
+    | LimitsChanged
+    | ONESHOT_EVENTS
 )
 
 EVENT_TYPES: dict[str, type] = {cls.__struct_config__.tag: cls for cls in get_args(Event)}

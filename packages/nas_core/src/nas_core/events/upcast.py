@@ -14,17 +14,29 @@ settings at their defaults and no estimate.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from nas_core.specs import TrainConfig
+from nas_core.packed import pack_floats, pack_labels
+from nas_core.specs import Accuracy, Count, NonNegative, PositiveInt, TrainConfig, TrainResult
 from snacs import explain_decode_error
 
 from .errors import EventDecodeError
-from .kinds import EVENT_TYPES, VERSIONS, Event, TrainingQueued, event_kind
+from .kinds import (
+    EVENT_TYPES,
+    VERSIONS,
+    Event,
+    ModelEmbedded,
+    TrainingFinished,
+    TrainingQueued,
+    event_kind,
+)
 
 __all__ = [
+    "ModelEmbeddedV1",
+    "TrainResultV1",
+    "TrainingFinishedV1",
     "TrainingQueuedV1",
     "decode_event",
     "register_upcaster",
@@ -129,4 +141,85 @@ class TrainingQueuedV1(
 def _training_queued_v2(old: TrainingQueuedV1) -> TrainingQueued:
     return TrainingQueued(
         model=old.model, config=TrainConfig(epochs=old.epochs), seed=old.seed, estimate_s=None
+    )
+
+
+# --- training_finished: version 1 → 2 (packed predictions) ----------------------------
+
+_Model = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class TrainResultV1(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
+    """`TrainResult` as version 1 of "training finished" held it: the predictions a
+    list of labels. The other fields keep their current types (and bounds)."""
+
+    epochs: PositiveInt
+    best_epoch: PositiveInt
+    stopped_early: bool
+    test_loss: NonNegative
+    test_acc: Accuracy
+    per_class_acc: tuple[Accuracy, ...]
+    confusion: tuple[tuple[Count, ...], ...]
+    predictions: tuple[Count, ...]
+    params: Count
+    flops: Count
+    forward_ms: NonNegative
+    backward_ms: NonNegative
+    wall_s: NonNegative
+    device: str
+
+
+class TrainingFinishedV1(
+    msgspec.Struct,
+    tag_field="kind",
+    tag="training_finished",
+    forbid_unknown_fields=True,
+    frozen=True,
+    gc=False,
+):
+    """Version 1 of "training finished": its result's predictions a list of labels."""
+
+    model: _Model
+    attempt: PositiveInt
+    result: TrainResultV1
+
+
+@register_upcaster("training_finished", 1, TrainingFinishedV1)
+def _training_finished_v2(old: TrainingFinishedV1) -> TrainingFinished:
+    fields = msgspec.structs.asdict(old.result)
+    fields["predictions"] = pack_labels(old.result.predictions)
+    return TrainingFinished(model=old.model, attempt=old.attempt, result=TrainResult(**fields))
+
+
+# --- model_embedded: version 1 → 2 (a packed row) -------------------------------------
+
+
+class ModelEmbeddedV1(
+    msgspec.Struct,
+    tag_field="kind",
+    tag="model_embedded",
+    forbid_unknown_fields=True,
+    frozen=True,
+    gc=False,
+):
+    """Version 1 of "model embedded": its row a list of floats against `against`
+    (every model embedded before it)."""
+
+    model: _Model
+    projection: Literal["structure", "predictions"]
+    x: float
+    y: float
+    distances: tuple[float, ...] = ()
+    against: tuple[_Model, ...] = ()
+
+
+@register_upcaster("model_embedded", 1, ModelEmbeddedV1)
+def _model_embedded_v2(old: ModelEmbeddedV1) -> ModelEmbedded:
+    return ModelEmbedded(
+        model=old.model,
+        projection=old.projection,
+        x=old.x,
+        y=old.y,
+        distances=pack_floats(old.distances),
+        against=old.against,
     )

@@ -7,10 +7,11 @@ from .actors import MAX_ATTEMPTS, STOPPED, Actors, Runner, Runtime, declare_acto
 from .broker import EmbeddedWorker, check_redis_url, make_broker, start_worker
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags, stopper
 from .claims import Claims, MemoryClaims, RedisClaims
-from .embedding import PROJECTIONS, Embedder, EmbeddingError, EmbedUpdate
+from .embedding import PROJECTIONS, Embedder, EmbedderSnapshot, EmbeddingError, EmbedUpdate
 from .messages import EVENTS_QUEUE, TRAIN_QUEUE, EventRecord, TrainTask, event_id
 from .restore import Restored, RestoreError, SessionSetAside, restore
 from .session import Outcome, Progress, SessionService
+from .snapshots import Snapshot, SnapshotStore
 
 __all__ = [
     "EVENTS_QUEUE",
@@ -24,6 +25,7 @@ __all__ = [
     "EmbedUpdate",
     "EmbeddedWorker",
     "Embedder",
+    "EmbedderSnapshot",
     "EmbeddingError",
     "EventRecord",
     "MemoryCancelFlags",
@@ -38,6 +40,8 @@ __all__ = [
     "Runtime",
     "SessionService",
     "SessionSetAside",
+    "Snapshot",
+    "SnapshotStore",
     "TrainTask",
     "check_redis_url",
     "declare_actors",

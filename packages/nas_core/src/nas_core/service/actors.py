@@ -47,16 +47,24 @@ Redis unreachable for a while (restarting): sending an event, or a claim, is ret
 restart. A Redis that restarted without persistence lost its claims and the events it
 held for the server: each worker (`Actors.resume`, called by its `Heartbeat`) claims its running
 attempts again (one another worker claimed meanwhile is abandoned silently), marks the
-recently ended ones ended again, and sends again every record of its running attempts
-and of the last ``RECENT_ATTEMPTS`` ended ones (ids make the repeats no-ops).
+recently ended ones ended again, and sends again what the store does not hold yet.
+
+End-to-end delivery (scale-out): a worker keeps every record of an attempt, numbered in
+order (`EventRecord.n`), until the server's receipt (`nas_core.service.receipts`) says
+the store holds them all, and sends again what is missing when the receipt stops
+growing for ``RESEND_AFTER_S`` (then at growing intervals, up to ``RESEND_MAX_S``): so
+no record is lost whatever Redis keeps or whichever process dies, short of the worker
+itself before its records are in. The server appends them in their order
+(`nas_core.service.in_order`); ids make the repeats no-ops.
 
 Dramatiq's own retries are off for ``train_model`` (attempts are counted here, where
 they are recorded), and its time limit is infinite: trainings take as long as they
 take and stop on their own, on cancel, or when their process dies.
 
-Ordering: records of one attempt are sent in order to ``"events"``; consume that queue
-with one worker thread (`start_worker(broker, {EVENTS_QUEUE}, 1)`) so they are
-recorded in that order.
+Ordering: records of one attempt are sent in order to ``"events"``, numbered; the
+recorder appends them in that order whatever order they arrive in
+(`nas_core.service.in_order`); consume that queue with one worker thread
+(`start_worker(broker, {EVENTS_QUEUE}, 1)`).
 """
 
 from __future__ import annotations
@@ -66,6 +74,7 @@ import math
 import os
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,6 +108,7 @@ from .messages import (
     encode,
     event_id,
 )
+from .receipts import RedisReceipts, receipts_for
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -119,7 +129,11 @@ STOPPED = (
 TRAIN_TIME_LIMIT_MS = math.inf  # never let Dramatiq interrupt a training
 RECORD_TIME_LIMIT_MS = 60_000
 RECORD_RETRIES = 3  # a store write that failed (locked, I/O) is retried; ids make it safe
-RECENT_ATTEMPTS = 32  # ended attempts whose records a worker re-sends after a Redis restart
+RECENT_ATTEMPTS = 32  # ended attempts whose claims a worker marks again after a Redis restart
+KEPT_ATTEMPTS = 256  # ended attempts whose records wait for a receipt (then the oldest go)
+RESEND_AFTER_S = 5.0  # a receipt that stopped growing this long: send the rest again
+RESEND_MAX_S = 60.0  # ... then after twice as long each time, up to this
+DELIVERY_CHECK_S = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -171,33 +185,109 @@ class Runtime:
 
 
 class _Running:
-    """An attempt this process trains: the records it sent so far (JSON, in order)."""
+    """An attempt this process trains or trained: the records it sent (JSON, in order),
+    and how many of them the store holds (its last receipt)."""
 
     def __init__(self) -> None:
         self.records: list[str] = []
+        self.last_id: str | None = None  # of the last record
         self.abandoned = False  # another worker claimed it after a Redis restart
+        self.acked = 0  # records the store holds, as far as this process knows
+        self.stall_since = time.monotonic()  # the receipt last grew (or had all)
+        self.wait = RESEND_AFTER_S
+
+    @property
+    def missing(self) -> list[str]:
+        return self.records[self.acked :]
+
+
+Key = tuple[str, str, int]  # (session, model, attempt)
 
 
 class AttemptLog:
-    """This process's running attempts and its last `RECENT_ATTEMPTS` ended ones, with
-    the records each sent: what a worker sends again after a Redis restart. One lock
-    orders sending a record against sending them again."""
+    """This process's running attempts and its ended ones whose records the store may
+    not hold yet (see the module: end-to-end delivery), and the keys of its last
+    `RECENT_ATTEMPTS` ended ones. One lock orders sending a record against sending
+    them again. `receipts`: the server's (None in the embedded mode: nothing is kept);
+    `send`: sends a record's JSON to ``"events"``."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, receipts: RedisReceipts | None = None, send: Callable[[str], object] | None = None
+    ) -> None:
         self.lock = threading.RLock()
-        self.running: dict[tuple[str, str, int], _Running] = {}
-        self.recent: deque[tuple[tuple[str, str, int], list[str]]] = deque(maxlen=RECENT_ATTEMPTS)
+        self.running: dict[Key, _Running] = {}
+        self.unacked: dict[Key, _Running] = {}  # ended, waiting for their receipt
+        self.recent: deque[Key] = deque(maxlen=RECENT_ATTEMPTS)
+        self.receipts = receipts
+        self.send = send
+        self._thread: threading.Thread | None = None
 
-    def begin(self, key: tuple[str, str, int]) -> _Running:
+    def begin(self, key: Key) -> _Running:
         with self.lock:
             run = self.running[key] = _Running()
+            if self.receipts is not None and self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._deliver, name="remap-delivery", daemon=True
+                )
+                self._thread.start()
             return run
 
-    def finish(self, key: tuple[str, str, int]) -> None:
+    def finish(self, key: Key) -> None:
         with self.lock:
             run = self.running.pop(key, None)
-            if run is not None and not run.abandoned and run.records:
-                self.recent.append((key, run.records))
+            if run is None or run.abandoned or not run.records:
+                return
+            self.recent.append(key)
+            if self.receipts is not None and run.acked < len(run.records):
+                self.unacked[key] = run
+                while len(self.unacked) > KEPT_ATTEMPTS:
+                    old = next(iter(self.unacked))
+                    log.warning("attempt %s: no receipt for its records; forgetting them", old)
+                    del self.unacked[old]
+
+    def kept(self) -> list[tuple[Key, _Running]]:
+        """The attempts whose records are kept (running, then ended), not abandoned."""
+        with self.lock:
+            both = (*self.running.items(), *self.unacked.items())
+            return [(k, r) for k, r in both if r.records and not r.abandoned]
+
+    def deliver(self, now: float | None = None) -> int:
+        """One round: read the receipts of the kept attempts, forget the ended ones the
+        store holds whole, and send again what an attempt whose receipt stopped
+        growing misses; how many records were sent again."""
+        if self.receipts is None or self.send is None:
+            return 0
+        sent = 0
+        with self.lock:
+            kept = self.kept()
+            counts = self.receipts.read([k for k, _ in kept])
+            now = time.monotonic() if now is None else now
+            for (key, run), count in zip(kept, counts, strict=True):
+                if count > run.acked:
+                    run.acked, run.stall_since, run.wait = count, now, RESEND_AFTER_S
+                if run.acked >= len(run.records):
+                    run.stall_since = now
+                    self.unacked.pop(key, None)
+                elif now - run.stall_since >= run.wait:
+                    missing = run.missing
+                    log.warning(
+                        "attempt %s: the store has %d of its %d records; sending the "
+                        "other %d again", key, run.acked, len(run.records), len(missing)
+                    )  # fmt: skip
+                    for data in missing:
+                        self.send(data)
+                    sent += len(missing)
+                    run.stall_since, run.wait = now, min(2 * run.wait, RESEND_MAX_S)
+        return sent
+
+    def _deliver(self) -> None:
+        while True:
+            time.sleep(DELIVERY_CHECK_S)
+            try:
+                self.deliver()
+            except Exception as error:
+                if not transient(error):
+                    log.exception("checking the receipts of the records failed")
 
 
 class Actors(NamedTuple):
@@ -237,8 +327,9 @@ class Actors(NamedTuple):
         """Redis is back (a worker's `Heartbeat` calls this): claim the running
         attempts again (an attempt another worker claimed meanwhile is abandoned: it
         stops without a word); after a restart (claims and queued records lost) mark
-        the recent ended attempts ended again and send again every record of the
-        running and recent attempts, in order."""
+        the recent ended attempts ended again and send again, in order, every record
+        of the kept attempts the store may not hold (all of them in the embedded
+        mode, which keeps none: nothing restarts there)."""
         claims, attempts = self.claims, self.attempts
         worker = self.runtime.worker
         with attempts.lock:
@@ -249,16 +340,15 @@ class Actors(NamedTuple):
                     log.warning("attempt %s: claimed by %s meanwhile; abandoning it", key, held)
             if not restarted:
                 return
-            for key, _ in attempts.recent:
+            for key in attempts.recent:
                 claims.end(*key)
-            resend = [r for _, r in attempts.recent] + [
-                run.records for run in attempts.running.values() if not run.abandoned
-            ]
             sent = 0
-            for records in resend:
-                for data in records:
+            now = time.monotonic()
+            for _, run in attempts.kept():
+                for data in run.missing:
                     self.record_events.send(data)
                     sent += 1
+                run.stall_since = now
             log.warning("Redis restarted: %d event record(s) sent again", sent)
 
 
@@ -277,7 +367,7 @@ def declare_actors(broker: dramatiq.Broker, runtime: Runtime) -> Actors:
         time_limit=RECORD_TIME_LIMIT_MS,
     )
     claims = claims_for(broker)
-    attempts = AttemptLog()
+    attempts = AttemptLog(receipts_for(broker), record_actor.send)
     train_actor = dramatiq.actor(
         _trainer(runtime, claims, attempts, lambda: record_actor, lambda: train_actor),
         broker=broker,
@@ -315,14 +405,25 @@ def _trainer(
         key = (session, model, attempt)
         run = _Running()
 
-        def emit(step: str, event: TrainingEvent) -> None:
-            record = EventRecord(session=session, id=event_id(model, attempt, step), event=event)
-            data = encode(record).decode()
+        def emit(step: str, event: TrainingEvent, alone: bool = False) -> None:
+            """Send a record of this attempt, the next in its order (`alone`: one
+            from outside its run: a dead holder's failure)."""
             with attempts.lock:  # a re-send after a Redis restart goes before or after
                 if run.abandoned:
                     return
+                n = None if alone else len(run.records)
+                record = EventRecord(
+                    session=session,
+                    id=event_id(model, attempt, step),
+                    event=event,
+                    n=n,
+                    after=run.last_id if n else None,
+                )
+                data = encode(record).decode()
                 patiently(f"sending {record.id}", lambda: record_actor().send(data))
-                run.records.append(data)
+                if not alone:
+                    run.records.append(data)
+                    run.last_id = record.id
 
         def next_attempt(counts: bool = True) -> None:
             """Send attempt + 1; it tries once more, or (after a stop) as many times."""
@@ -354,7 +455,7 @@ def _redelivered(
     key: tuple[str, str, int],
     tries: int,
     holder: str,
-    emit: Callable[[str, TrainingEvent], None],
+    emit: Callable[..., None],
     next_attempt: Callable[[], None],
 ) -> None:
     """A message whose attempt (making `tries`) is claimed: drop it, or record its dead
@@ -368,7 +469,7 @@ def _redelivered(
         return
     retry = tries < runtime.max_attempts
     reason = f"worker {holder_name(held or holder)} stopped responding"
-    emit("failed", _failed(model, attempt, reason, retry))
+    emit("failed", _failed(model, attempt, reason, retry), True)
     if retry:
         next_attempt()
     else:
@@ -390,7 +491,7 @@ def _train(
     model = job.model_id
     flags = runtime.cancel
     if patiently("checking for a cancel", lambda: flags.is_cancelled(session, model)):
-        emit("cancelled", TrainingCancelled(model=model, was_running=False))
+        emit("cancelled", TrainingCancelled(model=model, was_running=False, attempt=attempt))
         patiently("clearing a cancel", lambda: flags.clear(session, model))
         return
     stopping = runtime.stopping.is_set
@@ -423,7 +524,7 @@ def _train(
         if not cancelled() and stopping():  # a stop, not the user's cancel
             _stop(emit, next_attempt, model, attempt)
             return
-        emit("cancelled", TrainingCancelled(model=model, was_running=True))
+        emit("cancelled", TrainingCancelled(model=model, was_running=True, attempt=attempt))
     except WorkerDied as died:
         if died.stopped or stopping():  # the pool closed under it: a stop, not a crash
             _stop(emit, next_attempt, model, attempt)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nas_core.events import SessionState
+from nas_core.events import Continued, SessionState
 from nas_core.specs import DataSpec
 from nas_core.training import TrainJob
 
@@ -48,18 +48,26 @@ class _Sent:
     cancels: set[str] = field(default_factory=set)  # cancelled while the broker was away
     heard: dict[str, float] = field(default_factory=dict)  # model → last news (monotonic)
     missing: set[str] = field(default_factory=set)  # queued, no message at the last check
+    doubt: set[str] = field(default_factory=set)  # queued when Redis restarted: lost?
 
 
 class Dispatcher:
     """See the module. `processes`: the embedded mode's trainer processes, a bound on
-    the concurrency (None in the scale-out mode); `data_root` goes into each job."""
+    the concurrency (None in the scale-out mode); `data_root` goes into each job, and
+    `weights_dir`, the folder trainers store the weights in (None: not kept)."""
 
     def __init__(
-        self, actors: Actors, *, processes: int | None = None, data_root: Path | None = None
+        self,
+        actors: Actors,
+        *,
+        processes: int | None = None,
+        data_root: Path | None = None,
+        weights_dir: Path | None = None,
     ) -> None:
         self.actors = actors
         self.processes = processes
         self.data_root = data_root
+        self.weights_dir = weights_dir
         self._sessions: dict[str, _Sent] = {}
         self._closed = False
 
@@ -84,13 +92,17 @@ class Dispatcher:
     # ----------------------------------------------------------------- handing out
 
     def pump(self, session: str, state: SessionState) -> None:
-        """Hand queued models to the broker, head first, up to the concurrency limit."""
-        if state.settings is None or self._closed:
+        """Hand queued models to the broker, head first, up to the concurrency limit
+        (the live one, `SessionState.concurrency_limit`); none while the queue is
+        paused (what runs already finishes)."""
+        if state.settings is None or self._closed or state.paused:
             return
-        limit = state.settings.concurrency
+        limit = state.concurrency_limit()
         if self.processes is not None:
             limit = min(limit, self.processes)
         sent = self._of(session)
+        if sent.doubt:  # a model ahead may be lost: the watchdog sends it again first
+            return
         for model in state.queue:
             if len(sent.dispatched) >= limit:
                 break
@@ -153,12 +165,19 @@ class Dispatcher:
                 self.cancel(session, model)
             sent.cancels &= sent.dispatched
 
-    def broker_back(self, states: Mapping[str, SessionState]) -> None:
+    def broker_back(self, states: Mapping[str, SessionState], restarted: bool = False) -> None:
         """Redis is reachable again: send what could not be sent, set the cancels that
-        could not be set (`states`: the open sessions)."""
+        could not be set (`states`: the open sessions). After a restart (its queues
+        lost) the dispatched models still queued are in doubt: nothing else is handed
+        out until the watchdog found each on the broker or sent it again (`found`,
+        `lost`), so that the queue's order holds."""
         for session, state in states.items():
             sent = self._of(session)
-            for model in sorted(sent.unsent & sent.dispatched):
+            if restarted:
+                sent.doubt = {
+                    m for m in sent.dispatched if state.models[m].status == "queued"
+                } - sent.unsent
+            for model in [m for m in state.queue if m in sent.unsent & sent.dispatched]:
                 log.warning("session %s: sending model %s again", session, model)
                 self.send(session, state, model)
             sent.unsent &= sent.dispatched
@@ -185,6 +204,8 @@ class Dispatcher:
         if m is None:
             return
         sent = self._of(session)
+        if m.status != "queued":
+            sent.doubt.discard(m.id)
         if m.status in ("queued", "running"):
             sent.heard[m.id] = time.monotonic()
         else:
@@ -219,7 +240,9 @@ class Dispatcher:
 
     def found(self, session: str, model: str) -> None:
         """Queued `model` has its message on the broker, or a live worker."""
-        self._of(session).missing.discard(model)
+        sent = self._of(session)
+        sent.missing.discard(model)
+        sent.doubt.discard(model)
 
     def lost(self, session: str, model: str) -> bool:
         """Queued `model` has no message on the broker and no live worker: whether it
@@ -227,6 +250,7 @@ class Dispatcher:
         sent = self._of(session)
         if model in sent.missing:
             sent.missing.discard(model)
+            sent.doubt.discard(model)  # sent again now, ahead of the next ones
             return True
         sent.missing.add(model)
         return False
@@ -246,4 +270,13 @@ class Dispatcher:
             seed=m.seed,
             data=state.data or DataSpec(),
             data_root=None if self.data_root is None else str(self.data_root),
+            weights_dir=None if self.weights_dir is None else str(self.weights_dir),
+            **_continued(m.origin),
         )
+
+
+def _continued(origin) -> dict:
+    """A continued model starts from its parent's weights, one epoch past them."""
+    if isinstance(origin, Continued):
+        return {"init_weights": origin.weights, "first_epoch": origin.epoch + 1}
+    return {}

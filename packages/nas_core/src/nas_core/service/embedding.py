@@ -21,9 +21,13 @@ Two projections, each with the model ids in embedding order, their distance matr
 - ``"predictions"``: the fraction of test examples on which two models predict
   different labels (`distances.prediction_matrix`).
 
-A new model's row is computed against every embedded model and recorded whole; its
-position comes from out-of-sample MDS into the current layout (Trosset & Priebe 2008),
-so the points already shown do not move. Because out-of-sample placement never
+**Landmarks** (landmark MDS, de Silva & Tenenbaum 2004): the first `LANDMARKS` (64)
+models embedded in a session are its landmarks. A new model's rows are computed against
+the landmarks only (against every model embedded before it while there are fewer) and
+recorded packed; its position comes from out-of-sample MDS into the current layout
+(Trosset & Priebe 2008), so the points already shown do not move. A row is never
+longer than the landmark set, so the log grows by the same bytes a model at any
+session size, and embedding a model costs L distances, not n. Because out-of-sample placement never
 revises the layout, the picture drifts from what a fresh MDS of all the models would
 show as the set grows; the **drift rule** recomputes the layout with classical MDS on
 every distance so far, aligned onto the previous picture with Procrustes
@@ -31,10 +35,19 @@ every distance so far, aligned onto the previous picture with Procrustes
 
 - the session has at most `first_fits` (4) models: out-of-sample placement into a
   layout of one to three points says nothing (every first model is laid out afresh),
-- or the number of models has grown by at least `growth` (25 %) since the last fit.
+- or the number of models has grown by at least `growth` (25 %) since the last fit,
+- or the landmark set is complete (the `LANDMARKS`-th model): the layout is fitted on
+  every landmark, once and for all. Past the landmarks nothing is laid out again: a
+  landmark layout places every later model where a fresh landmark MDS of all of them
+  would (the triangulation of the landmarks' layout), so there is no drift to correct.
 
-So the layouts are recomputed at 2, 3, 4, 5, 7, 9, 12, 15, 19, … models: about
-log(n) / log(1.25) times in all, each an MDS of the current n.
+So the layouts are recomputed at 2, 3, 4, 5, 7, 9, 12, 15, 19, … models up to the
+landmarks: about log(L) / log(1.25) times, each an MDS of at most L models; the
+embedder holds L × L distances and the landmarks' graphs and predictions, whatever n.
+
+Old logs (version 1 rows, against every earlier model) restore as they are: their
+rows past the landmarks are checked, their first L columns are the landmark rows, and
+a layout recorded over more than L models is restored from its first L.
 """
 
 from __future__ import annotations
@@ -52,6 +65,7 @@ from nas_core.errors import NasCoreError
 # the events' own module, not the `nas_core.events` package, whose session files run
 # the service's `restore` (and so this module) to check an import: no import cycle
 from nas_core.events.kinds import LayoutRecomputed, ModelEmbedded
+from nas_core.packed import PackError, pack_floats, unpack_floats, unpack_labels
 
 if TYPE_CHECKING:
     from distances import LayerGraph, OutOfSampleMDS
@@ -59,11 +73,13 @@ if TYPE_CHECKING:
 __all__ = [
     "FIRST_FITS",
     "GROWTH",
+    "LANDMARKS",
     "PROJECTIONS",
     "STRUCTURE_NORMALIZE",
     "STRUCT_COEF",
     "EmbedUpdate",
     "Embedder",
+    "EmbedderSnapshot",
     "EmbeddingError",
     "Projection",
 ]
@@ -75,6 +91,7 @@ STRUCT_COEF = 0.1
 STRUCTURE_NORMALIZE = True
 FIRST_FITS = 4
 GROWTH = 0.25
+LANDMARKS = 64
 _FLAT = 1e-12  # a layout (or a row of distances) whose spread is below this is a point
 
 
@@ -108,6 +125,28 @@ class EmbedUpdate(msgspec.Struct, frozen=True):
         return (*self.placements, *self.relayouts)
 
 
+class LayoutSnapshot(msgspec.Struct, frozen=True, gc=False):
+    """One projection of an `EmbedderSnapshot`: every model's point (packed float64
+    x, y pairs, in embedding order), the landmarks' distances (packed, row-major
+    k × k), and the last fit (over the first `n_fit` models, shown at `fit_shown`)."""
+
+    points: bytes
+    landmark_distances: bytes
+    n_fit: int
+    fit_shown: bytes
+
+
+class EmbedderSnapshot(msgspec.Struct, frozen=True, gc=False):
+    """An embedder's state, to open a session without its records (issue 20): the
+    constructor's settings, the embedded models in order, and each projection's
+    `LayoutSnapshot`. Bounded but for the ids and points (O(n), 16 bytes a model a
+    projection); the landmarks' graphs and predictions come from the session's state."""
+
+    settings: dict[str, float | int | str]
+    ids: tuple[str, ...]
+    layouts: dict[str, LayoutSnapshot]
+
+
 class _Similarity:
     """x -> x @ linear + shift (Procrustes: rotation/reflection times a scale, then a shift)."""
 
@@ -139,30 +178,40 @@ class _Similarity:
 
 
 class _Grown:
-    """A square matrix and a point array that grow by one model at a time (doubling)."""
+    """The landmarks' square distance matrix (at most `cap` × `cap`) and every model's
+    point, growing one model at a time (doubling)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
         self.n = 0
         self.matrix = np.zeros((8, 8))
         self.points = np.zeros((8, 2))
 
     def append(self, row: np.ndarray, point: tuple[float, float]) -> None:
         n = self.n
-        if n == self.matrix.shape[0]:
-            size = 2 * n
-            matrix = np.zeros((size, size))
-            matrix[:n, :n] = self.matrix[:n, :n]
-            points = np.zeros((size, 2))
+        if n < self.cap:
+            if n == self.matrix.shape[0]:
+                size = min(2 * n, self.cap)
+                matrix = np.zeros((size, size))
+                matrix[:n, :n] = self.matrix[:n, :n]
+                self.matrix = matrix
+            self.matrix[n, :n] = row[:n]
+            self.matrix[:n, n] = row[:n]
+        if n == self.points.shape[0]:
+            points = np.zeros((2 * n, 2))
             points[:n] = self.points[:n]
-            self.matrix, self.points = matrix, points
-        self.matrix[n, :n] = row
-        self.matrix[:n, n] = row
+            self.points = points
         self.points[n] = point
         self.n = n + 1
 
     @property
+    def landmarks(self) -> int:
+        return min(self.n, self.cap)
+
+    @property
     def distances(self) -> np.ndarray:
-        return self.matrix[: self.n, : self.n]
+        k = self.landmarks
+        return self.matrix[:k, :k]
 
     @property
     def positions(self) -> np.ndarray:
@@ -178,14 +227,16 @@ class _Layout:
     picture), so out-of-sample points land in the picture the user sees.
     """
 
-    def __init__(self, name: Projection, method: str) -> None:
+    def __init__(self, name: Projection, method: str, landmarks: int) -> None:
         self.name = name
         self.method = method
         self.ids: list[str] = []
-        self.grown = _Grown()
+        self.members: set[str] = set()  # `ids` as a set (a restore asks for each record)
+        self.grown = _Grown(landmarks)
         self.n_fit = 0
         self.mds: OutOfSampleMDS | None = None
         self.to_shown = _Similarity.identity()
+        self.fit_shown = np.zeros((0, 2))  # where the last fit showed its models
 
     def place(self, row: np.ndarray) -> tuple[float, float] | None:
         """Out-of-sample position of a model with distances `row` to every embedded
@@ -199,14 +250,16 @@ class _Layout:
         return float(x), float(y)
 
     def fit(self) -> np.ndarray:
-        """Fit the layout on every model so far, aligned onto the positions shown
-        (the first model of all sits at the origin). Returns the new positions."""
+        """Fit the layout on every model so far (a fit happens only while every model
+        is a landmark), aligned onto the positions shown (the first model of all sits
+        at the origin). Returns the new positions."""
         from distances import OutOfSampleMDS
 
         n = self.grown.n
         if n == 1:
             self.mds, self.n_fit = None, 1
             self.to_shown = _Similarity.identity()
+            self.fit_shown = np.zeros((1, 2))
             return np.zeros((1, 2))
         mds = OutOfSampleMDS(n_components=2, method=self.method).fit(self.grown.distances)
         raw = np.asarray(mds.embedding_, dtype=float)
@@ -214,6 +267,7 @@ class _Layout:
         shown = _aligned(raw, old)
         self.mds, self.n_fit = mds, n
         self.to_shown = _Similarity.between(raw, shown)
+        self.fit_shown = shown.copy()
         return shown
 
     def restore_fit(self, n_fit: int, shown: np.ndarray) -> None:
@@ -223,6 +277,7 @@ class _Layout:
         from distances import OutOfSampleMDS
 
         self.n_fit = n_fit
+        self.fit_shown = np.array(shown[:n_fit], dtype=float).reshape(-1, 2)
         if n_fit < 2:
             self.mds, self.to_shown = None, _Similarity.identity()
             return
@@ -273,7 +328,10 @@ class Embedder:
         first_fits: int = FIRST_FITS,
         growth: float = GROWTH,
         method: Literal["classical", "smacof"] = "classical",
+        landmarks: int = LANDMARKS,
     ) -> None:
+        if landmarks < 2:
+            raise EmbeddingError(f"landmarks must be >= 2, got {landmarks}")
         if first_fits < 1:
             raise EmbeddingError(f"first_fits must be >= 1, got {first_fits}")
         if not growth > 0 or not math.isfinite(growth):
@@ -283,7 +341,8 @@ class Embedder:
         self.first_fits = first_fits
         self.growth = growth
         self.method = method
-        self._layouts = {name: _Layout(name, method) for name in PROJECTIONS}
+        self.landmarks = landmarks
+        self._layouts = {name: _Layout(name, method, landmarks) for name in PROJECTIONS}
         self._index: dict[str, int] = {}
         self._graphs: list[LayerGraph] = []
         self._predictions = np.zeros((0, 0), dtype=np.uint8)  # compact: compared fastest
@@ -309,7 +368,8 @@ class Embedder:
         return {m: (float(points[k, 0]), float(points[k, 1])) for k, m in enumerate(layout.ids)}
 
     def distances(self, projection: Projection) -> np.ndarray:
-        """A copy of `projection`'s distance matrix (rows and columns in `ids` order)."""
+        """A copy of `projection`'s distances between the landmarks (rows and columns in
+        `ids` order: the first ``min(len(self), landmarks)`` models)."""
         return self._layout(projection).grown.distances.copy()
 
     def fitted_count(self, projection: Projection) -> int:
@@ -325,7 +385,7 @@ class Embedder:
         self,
         model_id: str,
         arch: Architecture,
-        predictions: Sequence[int] | np.ndarray,
+        predictions: bytes | Sequence[int] | np.ndarray,
         width: int = 0,
     ) -> None:
         """Raise the `EmbeddingError` that `add` would raise for this model, computing
@@ -345,6 +405,13 @@ class Embedder:
     def refit_due(self, n: int, n_fit: int) -> str | None:
         """The drift rule: why a layout fitted on `n_fit` models must be recomputed now
         that there are `n`, or None when it need not be."""
+        if n > self.landmarks:
+            return None  # a landmark layout places the others where a refit would
+        if n == self.landmarks and n_fit < n:
+            return (
+                f"model {n}: the {n} landmarks are all embedded, the layout is fitted on "
+                "them once and for all (landmark MDS)"
+            )
         if n <= self.first_fits:
             return (
                 f"model {n} of the first {self.first_fits}: too few for out-of-sample "
@@ -361,10 +428,11 @@ class Embedder:
     # ---------------------------------------------------------------- adding
 
     def add(
-        self, model_id: str, arch: Architecture, predictions: Sequence[int] | np.ndarray
+        self, model_id: str, arch: Architecture, predictions: bytes | Sequence[int] | np.ndarray
     ) -> EmbedUpdate:
         """Embed the finished model `model_id` (its architecture and its test-set
-        predictions) against every embedded model; see the class docstring."""
+        predictions, a sequence of labels or packed) against the landmarks; see the
+        class docstring."""
         from distances import otmann_matrix, prediction_matrix
 
         if not isinstance(model_id, str) or not model_id:
@@ -374,26 +442,32 @@ class Embedder:
         graph = self._graph(model_id, arch)
         labels = self._labels(model_id, predictions)
         n = len(self._index)
+        k = min(n, self.landmarks)
         if n:
             structure = otmann_matrix(
-                [graph], self._graphs, struct_coef=self.struct_coef,
+                [graph], self._graphs[:k], struct_coef=self.struct_coef,
                 normalize=self.normalize, vocabulary="remap",
             )[0]  # fmt: skip
-            behaviour = prediction_matrix(labels[None, :], self._predictions[:n])[0]
+            behaviour = prediction_matrix(labels[None, :], self._predictions[:k])[0]
         else:
             structure = behaviour = np.zeros(0)
         rows = {"structure": structure, "predictions": behaviour}
         placements: list[ModelEmbedded] = []
         relayouts: list[LayoutRecomputed] = []
-        against = tuple(self._layouts["structure"].ids)
         for name in PROJECTIONS:
             layout = self._layouts[name]
             row = np.asarray(rows[name], dtype=float)
             point = layout.place(row)
             reason = self.refit_due(n + 1, layout.n_fit)
+            if point is None and reason is None and n + 1 > self.landmarks:
+                # past the landmarks there is no refit: a row no layout can place (a
+                # degenerate one) sits at the landmarks' centre
+                centre = layout.grown.points[: layout.grown.landmarks].mean(axis=0)
+                point = (float(centre[0]), float(centre[1]))
             if point is None and reason is None:
                 reason = f"{n + 1} models: the layout of {layout.n_fit} cannot place a new one"
             layout.ids.append(model_id)
+            layout.members.add(model_id)
             layout.grown.append(row, point or (0.0, 0.0))
             if reason is not None:
                 shown = layout.fit()
@@ -415,12 +489,64 @@ class Embedder:
                     projection=name,
                     x=point[0],
                     y=point[1],
-                    distances=tuple(row.tolist()),
-                    against=against,
+                    distances=pack_floats(row),
                 )
             )
         self._remember(model_id, graph, labels)
         return EmbedUpdate(model_id, tuple(placements), tuple(relayouts))
+
+    # ---------------------------------------------------------------- snapshots
+
+    def snapshot(self) -> EmbedderSnapshot:
+        """This embedder's state (see `EmbedderSnapshot`); `restore(records, archs,
+        predictions, start=snapshot)` continues it."""
+        layouts = {}
+        for name, layout in self._layouts.items():
+            layouts[name] = LayoutSnapshot(
+                points=pack_floats(layout.grown.positions.ravel()),
+                landmark_distances=pack_floats(layout.grown.distances.ravel()),
+                n_fit=layout.n_fit,
+                fit_shown=pack_floats(layout.fit_shown.ravel()),
+            )
+        settings = {
+            "struct_coef": self.struct_coef, "normalize": int(self.normalize),
+            "first_fits": self.first_fits, "growth": self.growth, "method": self.method,
+            "landmarks": self.landmarks,
+        }  # fmt: skip
+        return EmbedderSnapshot(settings=settings, ids=self.ids, layouts=layouts)
+
+    @classmethod
+    def _thawed(cls, snap: EmbedderSnapshot) -> Embedder:
+        """An embedder holding `snap`'s models, rows and points; `restore` finishes it
+        (the landmarks' graphs and predictions, the fits)."""
+        settings = dict(snap.settings)
+        settings["normalize"] = bool(settings.get("normalize", STRUCTURE_NORMALIZE))
+        try:
+            self = cls(**settings)  # type: ignore[arg-type]
+            for name in PROJECTIONS:
+                part = snap.layouts[name]
+                layout = self._layouts[name]
+                points = unpack_floats(part.points).reshape(-1, 2)
+                k = min(len(snap.ids), self.landmarks)
+                matrix = unpack_floats(part.landmark_distances).reshape(k, k)
+                if len(points) != len(snap.ids) or not 0 <= part.n_fit <= k:
+                    raise ValueError("its points, distances or fit do not fit its models")
+                layout.ids = list(snap.ids)
+                layout.members = set(snap.ids)
+                grown = layout.grown
+                size = max(8, len(points))
+                grown.points = np.zeros((size, 2))
+                grown.points[: len(points)] = points
+                grown.matrix = np.zeros((max(k, 1), max(k, 1)))
+                grown.matrix[:k, :k] = matrix
+                grown.n = len(points)
+                layout.n_fit = part.n_fit
+                layout.fit_shown = unpack_floats(part.fit_shown).reshape(-1, 2)
+                if len(layout.fit_shown) != part.n_fit:
+                    raise ValueError("its fit does not list the models it was fitted on")
+        except (KeyError, TypeError, ValueError, PackError) as error:
+            raise EmbeddingError(f"the embedder's snapshot does not restore: {error}") from None
+        return self
 
     # ---------------------------------------------------------------- restoring
 
@@ -429,7 +555,9 @@ class Embedder:
         cls,
         records: Iterable[ModelEmbedded | LayoutRecomputed],
         archs: Mapping[str, Architecture],
-        predictions: Mapping[str, Sequence[int] | np.ndarray],
+        predictions: Mapping[str, bytes | Sequence[int] | np.ndarray],
+        *,
+        start: EmbedderSnapshot | None = None,
         **settings: object,
     ) -> Embedder:
         """An embedder in the state that produced `records` (the "model embedded" and
@@ -438,6 +566,8 @@ class Embedder:
         recorded ones. `archs` and `predictions` give every embedded model's
         architecture and test-set predictions, for the models embedded later.
         `settings` are the constructor's keywords, as the session used them.
+        `start`: an embedder's `snapshot` that `records` continue (the records after
+        it); its settings are the snapshot's.
 
         Raises `EmbeddingError` naming the record that breaks the restore (see the
         class): a model embedded twice, or against other models than were embedded
@@ -445,7 +575,7 @@ class Embedder:
         layout of other models than were embedded; a second model embedded with no
         layout recorded; an embedded model with no architecture or predictions; or
         distances no layout can be computed from."""
-        self = cls(**settings)  # type: ignore[arg-type]
+        self = cls(**settings) if start is None else cls._thawed(start)  # type: ignore[arg-type]
         first: dict[str, int] = {}  # model → its first placement's position
         second: dict[Projection, int] = {}  # projection → its second placement's position
         refits: dict[Projection, tuple[int, LayoutRecomputed] | None] = dict.fromkeys(PROJECTIONS)
@@ -457,7 +587,7 @@ class Embedder:
                     second[record.projection] = position
             elif isinstance(record, LayoutRecomputed):
                 layout = self._layout(record.projection, position)
-                if set(record.positions) != set(layout.ids):
+                if record.positions.keys() != layout.members:
                     raise EmbeddingError(
                         f"record {position}: the {record.projection} layout lists "
                         f"{len(record.positions)} models, not the {len(layout.ids)} embedded "
@@ -482,7 +612,7 @@ class Embedder:
             raise EmbeddingError(
                 f"model {model} is embedded in the {longer} projection but not in the "
                 f"{shorter} one",
-                record=first[model],
+                record=first.get(model),
                 model=model,
             )
         for model_id in self.ids:
@@ -490,19 +620,26 @@ class Embedder:
                 missing = "architecture" if model_id not in archs else "predictions"
                 raise EmbeddingError(
                     f"model {model_id} is embedded but its {missing} are missing",
-                    record=first[model_id],
+                    record=first.get(model_id),
                     model=model_id,
                 )
+            self._index[model_id] = len(self._index)
+            if len(self._graphs) == self.landmarks:
+                continue  # only the landmarks' graphs and predictions place new models
             try:
                 graph = self._graph(model_id, archs[model_id])
                 labels = self._labels(model_id, predictions[model_id])
             except EmbeddingError as error:
-                raise EmbeddingError(str(error), record=first[model_id], model=model_id) from None
-            self._index[model_id] = len(self._index)
+                raise EmbeddingError(
+                    str(error), record=first.get(model_id), model=model_id
+                ) from None
             self._remember(model_id, graph, labels)
         for name in PROJECTIONS:
             layout = self._layouts[name]
             refit = refits[name]
+            if refit is None and start is not None:  # the snapshot's fit still holds
+                layout.restore_fit(layout.n_fit, layout.fit_shown)
+                continue
             if refit is None:
                 if len(layout.ids) > 1:
                     raise EmbeddingError(
@@ -512,34 +649,49 @@ class Embedder:
                 layout.restore_fit(len(layout.ids), layout.grown.positions)
                 continue
             position, record = refit
-            shown = np.array([record.positions[m] for m in layout.ids[: len(record.positions)]])
+            # a layout over more models than the landmarks (an old log's) is restored
+            # from its landmarks: they place every model embedded after it
+            n_fit = min(len(record.positions), self.landmarks)
+            shown = np.array([record.positions[m] for m in layout.ids[:n_fit]])
             try:
-                layout.restore_fit(len(record.positions), shown.reshape(-1, 2))
+                layout.restore_fit(n_fit, shown.reshape(-1, 2))
             except EmbeddingError as error:
                 raise EmbeddingError(f"record {position}: {error}", record=position) from None
         return self
 
     def _restore_placement(self, record: ModelEmbedded, position: int) -> None:
         layout = self._layout(record.projection, position)
-        if record.model in layout.ids:
+        if record.model in layout.members:
             raise EmbeddingError(
                 f"record {position}: model {record.model} embedded twice in {record.projection}",
                 record=position,
             )
-        if tuple(layout.ids) != record.against:
+        k = len(layout.ids)
+        try:
+            row = unpack_floats(record.distances)
+        except PackError as error:
+            raise EmbeddingError(f"record {position}: model {record.model}: {error}") from None
+        if record.against:  # an old (version 1) row: against every model before it
+            if len(record.against) != k or tuple(layout.ids) != record.against:
+                raise EmbeddingError(
+                    f"record {position}: model {record.model} was embedded against "
+                    f"{len(record.against)} models, not the {k} embedded before it",
+                    record=position,
+                )
+            if len(row) != len(record.against):
+                raise EmbeddingError(
+                    f"record {position}: model {record.model} has {len(row)} "
+                    f"distances for {len(record.against)} models",
+                    record=position,
+                )
+        elif len(row) != min(k, self.landmarks):
+            want = min(k, self.landmarks)
             raise EmbeddingError(
-                f"record {position}: model {record.model} was embedded against "
-                f"{len(record.against)} models, not the {len(layout.ids)} embedded before it",
-                record=position,
-            )
-        if len(record.distances) != len(record.against):
-            raise EmbeddingError(
-                f"record {position}: model {record.model} has {len(record.distances)} "
-                f"distances for {len(record.against)} models",
+                f"record {position}: model {record.model} has {len(row)} distances, not "
+                f"{want} (one to each of the first {want} models embedded: the landmarks)",
                 record=position,
             )
         (other,) = (self._layouts[name] for name in PROJECTIONS if name != record.projection)
-        k = len(layout.ids)
         if k < len(other.ids) and other.ids[k] != record.model:
             # the two projections embed the same models in the same order
             raise EmbeddingError(
@@ -549,7 +701,8 @@ class Embedder:
                 record=position,
             )
         layout.ids.append(record.model)
-        layout.grown.append(np.asarray(record.distances, dtype=float), (record.x, record.y))
+        layout.members.add(record.model)
+        layout.grown.append(row, (record.x, record.y))
 
     # ---------------------------------------------------------------- helpers
 
@@ -569,7 +722,12 @@ class Embedder:
             )
         return to_layer_graph(arch, "remap")
 
-    def _labels(self, model_id: str, predictions: Sequence[int] | np.ndarray) -> np.ndarray:
+    def _labels(self, model_id: str, predictions: bytes | Sequence[int] | np.ndarray) -> np.ndarray:
+        if isinstance(predictions, bytes | bytearray | memoryview):
+            try:
+                predictions = unpack_labels(predictions)
+            except PackError as error:
+                raise EmbeddingError(f"model {model_id}: its predictions: {error}") from None
         labels = np.asarray(predictions)
         if labels.ndim != 1 or labels.size == 0:
             raise EmbeddingError(
@@ -591,6 +749,8 @@ class Embedder:
     def _remember(self, model_id: str, graph: LayerGraph, labels: np.ndarray) -> None:
         if model_id not in self._index:
             self._index[model_id] = len(self._index)
+        if len(self._graphs) == self.landmarks:
+            return  # only the landmarks' graphs and predictions place new models
         self._graphs.append(graph)
         n = self._n_predictions
         dtype = np.promote_types(self._predictions.dtype, _compact(labels))

@@ -73,11 +73,29 @@ class TrainTask(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class EventRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A ``record_events`` message: an event for `session`'s log with its
-    deterministic `id`. The owner appends it as ``Pending(id, event)``."""
+    deterministic `id`. The owner appends it as ``Pending(id, event)``.
+
+    `n`: its place among the records of its attempt (0: the first), `after`: the id of
+    the record before it (None for the first): the owner appends an attempt's records
+    in that order whatever order they arrive in (`nas_core.service.in_order`). Both
+    None: a record from outside the attempt's run (a dead holder's failure, recorded by
+    whoever found it), appended as it comes."""
 
     session: Annotated[str, msgspec.Meta(min_length=1)]
     id: Annotated[str, msgspec.Meta(min_length=1)]
     event: TrainingEvent
+    n: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    after: str | None = None
+
+    @property
+    def attempt(self) -> tuple[str, str, int] | None:
+        """(session, model, attempt) of an in-order record, else None."""
+        if self.n is None:
+            return None
+        number = getattr(self.event, "attempt", None)
+        if number is None:  # a "training cancelled" of an older worker: as it comes
+            return None
+        return self.session, self.event.model, number
 
 
 def event_id(model: str, attempt: int, step: str) -> str:

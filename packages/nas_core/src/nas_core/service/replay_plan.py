@@ -8,6 +8,10 @@ the architectures come from the generators anew and a log whose generators no lo
 reproduce shows it. Everything else a user decided (queue orders, drawer, view,
 enqueueing a cancelled model, cancelling a waiting one) is copied as recorded; what the
 system derived (trainings, embeddings, layouts) is left out, to be produced again.
+The commands' training overrides (``train``) come back from the origins. A continued
+model ("train longer") is copied: it starts from the weights file its origin names. Pausing the
+queue and changing the concurrency are left out too: they decided when models trained,
+not what, and a re-execution trains every model.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from nas_core.events import (
     Ablate,
     Ablation,
     Command,
+    Continued,
     DrawerChanged,
     Envelope,
     Handcraft,
@@ -27,6 +32,8 @@ from nas_core.events import (
     ModelCreated,
     Pending,
     QueueReordered,
+    Replicate,
+    Replicated,
     Sample,
     Sampled,
     SessionCreated,
@@ -36,10 +43,21 @@ from nas_core.events import (
     Vary,
     ViewChanged,
 )
+from nas_core.events import kinds as k
 
 __all__ = ["Step", "plan_reexecution"]
 
 _COPIED = (SessionCreated, QueueReordered, DrawerChanged, ViewChanged, TrainingQueued)
+# Issue 18: the one-shot decisions are copied (the plan of a search's first iteration is
+# its start's); what the runner derived (supernet trainings, scores, later iterations,
+# rank-check figures) is left out and made again, so a re-execution shows whether the
+# weights' digest and the losses repeat. A region or a pause is copied in order, but no
+# longer tied to the iteration it came after (the new search runs as the runner goes).
+_ONESHOT_COPIED = (
+    k.SupernetDefined, k.SupernetTrainingQueued, k.SearchSpaceSampled, k.SearchSpaceProjected,
+    k.SearchStarted, k.SearchPaused, k.SearchContinued, k.RegionSelected, k.RegionCleared,
+    k.BlocksHighlighted, k.CandidateAssembled, k.RankCheckStarted,
+)  # fmt: skip
 
 
 class Step(msgspec.Struct, frozen=True):
@@ -63,7 +81,9 @@ def plan_reexecution(envelopes: Sequence[Envelope]) -> list[Step]:
         event = e.event
         if isinstance(event, ModelCreated):
             batch = event.origin.batch
-            if not batch:  # recorded before origins named their command: copy
+            # recorded before origins named their command, or continued (it starts from
+            # the weights file its origin names, which a decision now could not know): copy
+            if not batch or isinstance(event.origin, Continued):
                 steps.append(Step(copied=(Pending(e.id, event),)))
                 continue
             if batch not in batches:
@@ -73,8 +93,10 @@ def plan_reexecution(envelopes: Sequence[Envelope]) -> list[Step]:
             remade.update(m.model for m in made)
         elif isinstance(event, TrainingQueued) and event.model in remade:
             remade.discard(event.model)  # the re-decided command queues it again
-        elif isinstance(event, _COPIED) or (
-            isinstance(event, TrainingCancelled) and not event.was_running
+        elif (
+            isinstance(event, _COPIED + _ONESHOT_COPIED)
+            or (isinstance(event, TrainingCancelled) and not event.was_running)
+            or (isinstance(event, k.SearchIterationPlanned) and event.iteration == 0)
         ):
             steps.append(Step(copied=(Pending(e.id, event),)))
     return steps
@@ -84,15 +106,19 @@ def _command(batch: str, made: list[ModelCreated]) -> Command:
     """The command that made the models of `batch` (all of one origin type)."""
     first = made[0].origin
     if isinstance(first, Sampled):
-        return Sample(id=batch, count=len(made), seed=first.seed)
+        return Sample(id=batch, count=len(made), seed=first.seed, train=first.train)
     if isinstance(first, Ablation):
         indices = tuple(m.origin.index for m in made)  # type: ignore[union-attr]
-        return Ablate(id=batch, model=first.parent, indices=indices)
+        return Ablate(id=batch, model=first.parent, indices=indices, train=first.train)
+    if isinstance(first, Replicated):
+        return Replicate(
+            id=batch, model=first.of, seeds=len(made), seed=first.seed, train=first.train
+        )
     if isinstance(first, Variation):
         allowed = {int(k): v for k, v in first.allowed.items()} or None
         return Vary(
             id=batch, model=first.parent, count=len(made), seed=first.seed,
-            allowed=allowed, max_changes=first.max_changes,
+            allowed=allowed, max_changes=first.max_changes, train=first.train,
         )  # fmt: skip
     assert isinstance(first, Handcrafted)
-    return Handcraft(id=batch, model=first.parent, edits=first.edits)
+    return Handcraft(id=batch, model=first.parent, edits=first.edits, train=first.train)

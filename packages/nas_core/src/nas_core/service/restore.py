@@ -17,8 +17,8 @@ placements… Those are refused here, where the service and the import both look
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from nas_core.errors import NasCoreError
 
@@ -31,11 +31,16 @@ from nas_core.events.kinds import (
     ModelEmbedded,
     TrainingFinished,
     TrainingQueued,
+    TrainingStarted,
 )
+from nas_core.packed import unpack_labels
 from nas_core.training import Observation, Throughput
 
 from .embedding import Embedder, EmbeddingError
-from .timings import training_seconds
+from .timings import observed_seconds, started_key
+
+if TYPE_CHECKING:
+    from .snapshots import Snapshot
 
 __all__ = ["RestoreError", "Restored", "SessionSetAside", "restore"]
 
@@ -71,18 +76,25 @@ class SessionSetAside(NasCoreError):
 
 class Restored(NamedTuple):
     """A session as the service opens it: the folded state, the embedder, the
-    throughput model, and the finished models still to embed (in creation order)."""
+    throughput model, and the finished models still to embed (in creation order).
+    `seconds`: each finished model's observed training seconds; `started`: when the
+    attempts still running started (model, attempt → time): what a snapshot keeps so
+    that the throughput model is the same when it opens from the snapshot."""
 
     state: SessionState
     embedder: Embedder
     throughput: Throughput
     unembedded: tuple[str, ...]
+    seconds: dict[str, float]
+    started: dict[tuple[str, int], str]
 
 
-def restore(envelopes: Sequence[Envelope]) -> Restored:
+def restore(envelopes: Sequence[Envelope], start: Snapshot | None = None) -> Restored:
     """The session of `envelopes` (a whole log, in seq order) as the service opens it;
-    raises `RestoreError` (see the module)."""
-    state = fold(envelopes)
+    raises `RestoreError` (see the module). With `start` (a snapshot of the session,
+    `nas_core.service.snapshots`), `envelopes` are the events after the snapshot's seq:
+    the snapshot is the session up to there, the events are checked as a whole log's."""
+    state = fold(envelopes, None if start is None else start.state)
     records: list[ModelEmbedded | LayoutRecomputed] = []
     seqs: list[int] = []
     for e in envelopes:
@@ -98,6 +110,7 @@ def restore(envelopes: Sequence[Envelope]) -> Restored:
             records,
             {m.id: m.arch for m in done},
             {m.id: m.result.predictions for m in done},  # type: ignore[union-attr]
+            **({} if start is None else {"start": start.embedder}),
         )
     except EmbeddingError as error:
         seq = None if error.record is None else seqs[error.record]
@@ -111,16 +124,36 @@ def restore(envelopes: Sequence[Envelope]) -> Restored:
             embedder.check(model, m.arch, predictions, width)
         except (EmbeddingError, NasCoreError) as error:
             raise RestoreError(_finished_seq(envelopes, state, model), str(error)) from None
-        width = width or len(predictions)
+        width = width or len(unpack_labels(predictions))
     n_train = 0 if state.split is None else state.split.train
-    seconds = training_seconds(envelopes)
+    started = {} if start is None else {(m, a): at for m, a, at in start.started}
+    seconds = {} if start is None else dict(start.seconds)
+    seconds.update(_seconds(envelopes, started))
     observed = [
         Observation(m.flops, n_train, m.result.epochs, seconds.get(m.id, m.result.wall_s))
         for m in done
         if n_train and m.result is not None and m.result.epochs >= 1
     ]
     throughput = Throughput().observe_all(observed)  # one fit, not one per model
-    return Restored(state, embedder, throughput, unembedded)
+    running = {m.id: m.attempts for m in state.models.values() if m.status == "running"}
+    started = {k: at for k, at in started.items() if running.get(k[0]) == k[1]}
+    return Restored(state, embedder, throughput, unembedded, seconds, started)
+
+
+def _seconds(
+    envelopes: Iterable[Envelope], started: dict[tuple[str, int], str]
+) -> dict[str, float]:
+    """`timings.training_seconds` of `envelopes`, the attempts in `started` (updated in
+    place) having started before them."""
+    seconds: dict[str, float] = {}
+    for env in envelopes:
+        event = env.event
+        if isinstance(event, TrainingStarted):
+            started.setdefault(started_key(event), env.at)  # a redelivery starts nothing
+        elif isinstance(event, TrainingFinished):
+            at = started.get(started_key(event))
+            seconds[event.model] = observed_seconds(at, env.at, event.result.wall_s)
+    return seconds
 
 
 def _not_restored(

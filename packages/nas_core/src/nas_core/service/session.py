@@ -25,7 +25,9 @@ this process only records (``remap worker`` processes train), and a watchdog rep
 what Redis going away lost (`nas_core.service.watchdog`).
 
 On opening a session the service rebuilds its state from the log, and its embedder from
-the recorded rows, computing nothing again (`nas_core.service.restore`); in the embedded
+the recorded rows, computing nothing again (`nas_core.service.restore`), from its
+snapshot and the events after it when it has a valid one (`nas_core.service.snapshots`,
+written when an open read many events: opening is O(new events)); in the embedded
 mode a model the log shows "running" was being trained by a process that is gone, so it
 is recorded failed and trains again, with a retry while it has had fewer than
 ``max_attempts`` tries since it was queued (2, as a dead worker in the scale-out mode;
@@ -33,7 +35,8 @@ an attempt stopped by a close does not count), else failed for good (queue it to
 it again). In the scale-out mode such a model is left to its remote worker. A session
 whose log cannot be restored is set aside: logged with why, listed by `set_aside`, and
 every use of it raises `SessionSetAside`, while the other sessions are served
-(`resume_all` opens them all at a server's start).
+(`resume_all` opens them at a server's start, but for those whose snapshot covers their
+whole log with nothing queued or running: they open when first asked for).
 
 A store that cannot be written (the disk full) while models train: the workers' records
 are held and appended once it takes writes again (`nas_core.service.held`); a model
@@ -43,12 +46,14 @@ whose embedding could not be recorded is embedded again then.
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import msgspec
 from dramatiq.errors import QueueJoinTimeout
@@ -71,6 +76,7 @@ from nas_core.events import (
     SessionState,
     StoreError,
     StoreUnwritable,
+    TrainingCancelled,
     TrainingFailed,
     TrainingFinished,
     TrainingStarted,
@@ -80,28 +86,35 @@ from nas_core.events import (
     fold,
     utc_now,
 )
+from nas_core.events.kinds import ONESHOT_EVENTS
 from nas_core.generators import Skipped
 from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
 from nas_core.training import Throughput, WorkerInfo
+from nas_core.weights import WeightStore
 
 from .actors import Actors, Runner, Runtime, declare_actors
-from .broker import EmbeddedWorker, make_broker, start_worker
+from .broker import EmbeddedWorker, make_broker, start_worker, transient
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags
 from .dispatch import Dispatcher
 from .embedding import Embedder, EmbeddingError
 from .held import HeldRecords
+from .in_order import InOrder
 from .messages import EVENTS_QUEUE, TRAIN_QUEUE, EventRecord
+from .receipts import receipts_for
 from .replay_plan import plan_reexecution
-from .restore import RestoreError, SessionSetAside, restore
+from .restore import Restored, RestoreError, SessionSetAside, restore
+from .snapshots import SNAPSHOT_EVERY, SnapshotStore, snapshot_of, valid_for
 from .timings import observed_seconds, started_key
 from .watchdog import WATCH_INTERVAL_S, WATCHDOG_SILENCE_S, Watchdog
 
 __all__ = ["Outcome", "Progress", "SessionService", "interrupted"]
 
 INTERRUPTED = "interrupted: the process training it stopped before the training ended"
+RECEIPT_EVERY_S = 0.25  # how often the workers learn what the store holds
 DRAIN_S = 30.0  # closing: how long the embedded mode waits for its last records
 
 log = logging.getLogger(__name__)
+_ONESHOT = frozenset(get_args(ONESHOT_EVENTS))  # kinds that may leave one-shot work
 
 
 class Outcome(msgspec.Struct, frozen=True):
@@ -149,7 +162,12 @@ class _Live:
 
 
 class SessionService:
-    """Owns `store`; see the module docstring. Use it as a context manager, or `close`."""
+    """Owns `store`; see the module docstring. Use it as a context manager, or `close`.
+
+    With a `data_root`, every finished training's weights are stored under it
+    (`weights`, a `nas_core.weights.WeightStore`; written by the trainer processes, not
+    by the recording thread); ``keep_weights=False`` keeps none (the benchmarks'
+    baseline)."""
 
     def __init__(
         self,
@@ -162,6 +180,8 @@ class SessionService:
         cancel: CancelFlags | None = None,
         silence_s: float = WATCHDOG_SILENCE_S,
         watch_interval_s: float = WATCH_INTERVAL_S,
+        keep_weights: bool = True,
+        snapshots: bool = True,
     ) -> None:
         if not silence_s > 0 or not watch_interval_s > 0:
             raise ValueError(
@@ -171,7 +191,15 @@ class SessionService:
         self.silence_s = float(silence_s)
         self.watch_interval_s = float(watch_interval_s)
         self.store = store
+        # opened sessions' snapshots beside the log: opening one reads its tail only
+        self.snapshots = SnapshotStore.beside(store) if snapshots else None
         self.data_root = None if data_root is None else Path(data_root)
+        # trained weights: files under the data folder, written by the trainers
+        self.weights = (
+            WeightStore.in_data_dir(self.data_root)
+            if keep_weights and self.data_root is not None
+            else None
+        )
         self.embedded = broker_url is None
         self.processes = processes
         self._lock = threading.RLock()
@@ -180,6 +208,7 @@ class SessionService:
         self._set_aside: dict[str, tuple[int, str]] = {}  # session → (its last seq, why)
         self._datasets: dict[DataSpec, DatasetInfo] = {}
         self._pool = None
+        self.oneshot = None  # issue 18: the one-shot runner (embedded mode only)
         self._workers: list[EmbeddedWorker] = []
         if cancel is None:
             cancel = MemoryCancelFlags() if self.embedded else RedisCancelFlags.from_url(broker_url)
@@ -193,9 +222,23 @@ class SessionService:
                                  record=self._record)
         )  # fmt: skip
         self._dispatcher = Dispatcher(
-            self.actors, processes=processes if self.embedded else None, data_root=self.data_root
+            self.actors,
+            processes=processes if self.embedded else None,
+            data_root=self.data_root,
+            weights_dir=None if self.weights is None else self.weights.root,
         )
+        if self._pool is not None:  # issue 18: one-shot work in the same trainer processes
+            from .oneshot import OneShotRunner
+
+            folder = self.data_root or Path(tempfile.gettempdir()) / "remap"
+            self.oneshot = OneShotRunner(
+                self._pool.run, self.state, self.append_oneshot, folder, self.data_root
+            )
         self._held = HeldRecords(self._apply, self._lock)
+        self._order = InOrder(self._pass, self._stored)
+        self._receipts = receipts_for(self.broker)
+        self._unreceipted: dict[tuple[str, str, int], int] = {}
+        self._receipted_at = 0.0
         self._watchdog = None
         if not self.embedded:
             self._watchdog = Watchdog(
@@ -203,15 +246,16 @@ class SessionService:
                 self._dispatcher,
                 states=self._states,
                 append=self._append_to,
-                waiting=self._held.waiting,
+                waiting=lambda: self._held.waiting() | self._order.waiting(),
+                tick=self._send_receipts,
                 lock=self._lock,
                 silence_s=self.silence_s,
                 interval_s=self.watch_interval_s,
             )
         back = None if self._watchdog is None else self._watchdog.broker_back
         # Records the server fetched ahead and had not applied when it stopped go back on
-        # Redis behind newer ones (issue 23 D); prefetch=1 avoided that but let the log lag
-        # the workers by seconds under load, so it waits for in-order delivery per attempt.
+        # Redis behind newer ones (issue 23 D); `InOrder` puts them back in their place
+        # (prefetch=1 would avoid it but lets the log lag the workers by seconds).
         self._workers.append(start_worker(self.broker, {EVENTS_QUEUE}, 1, on_broker_restart=back))
         if self.embedded:
             self._workers.append(start_worker(self.broker, {TRAIN_QUEUE}, processes))
@@ -239,9 +283,15 @@ class SessionService:
             worker.stop(timeout_s=60)
         self._workers.clear()
         self._held.close()  # the last records, if the store takes them now
+        if len(self._order):  # their workers keep them until the store has them
+            log.info("closing: %d record(s) wait for earlier ones of theirs", len(self._order))
+        if self.oneshot is not None:
+            self.oneshot.close()
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self.snapshots is not None:
+            self.snapshots.close()
 
     def __enter__(self) -> SessionService:
         return self
@@ -261,8 +311,14 @@ class SessionService:
         """Open every session of the store (a server's start): models a killed server
         left running train again and queued ones are handed out. A session that cannot
         be restored is set aside (logged) and the others are opened; returns the
-        sessions set aside, with why."""
+        sessions set aside, with why. A session whose snapshot covers its whole log
+        with nothing queued or running is not opened now (the cheap query of
+        `SnapshotStore.heads`): it opens when it is first asked for."""
+        heads = {} if self.snapshots is None else self.snapshots.heads()
         for info in self.store.sessions():
+            head = heads.get(info.id)
+            if head is not None and head.seq == info.last_seq and not head.active:
+                continue
             try:
                 self.state(info.id)
             except SessionSetAside:
@@ -329,6 +385,7 @@ class SessionService:
                     dataset=dataset,
                     estimate=self._estimator(live),
                     dispatched=self._dispatcher.dispatched(session),
+                    weights_present=None if self.weights is None else self.weights.present,
                 )
                 try:
                     new = self._append(session, live, decision.events)
@@ -338,6 +395,8 @@ class SessionService:
                 for effect in decision.effects:  # StopTraining: the worker records it
                     self._dispatcher.cancel(session, effect.model)
                 self._dispatcher.pump(session, live.state)
+                if self.oneshot is not None and any(type(e.event) in _ONESHOT for e in new):
+                    self.oneshot.kick(session)
                 return Outcome(tuple(new), decision.skipped)
             raise CommandError("$", f"session {session} is being changed by another writer")
 
@@ -416,10 +475,56 @@ class SessionService:
 
     def _record(self, record: EventRecord) -> None:
         """``record_events``: append a worker's event, then embed, then dispatch; held
-        (with every record after it) while the store cannot be written."""
+        until the records before it in its attempt are in (`InOrder`), and (with every
+        record after it) while the store cannot be written."""
         with self._lock:
-            if self._held.record(record):
-                self._dispatcher.heard(record.session, getattr(record.event, "model", None))
+            if self._order.take(record):
+                model = getattr(record.event, "model", None)
+                self._dispatcher.heard(record.session, model)
+                live = self._live_sessions.get(record.session)
+                if live is not None and model is not None:
+                    self._settle(record.session, live.state, model)
+
+    def _pass(self, record: EventRecord) -> None:
+        """A record whose turn it is (see `_record`)."""
+        if self._held.record(record):
+            self._dispatcher.heard(record.session, getattr(record.event, "model", None))
+
+    def _stored(self, session: str, event_id: str) -> bool:
+        return self.store.find(session, event_id) is not None
+
+    def _settle(self, session: str, state: SessionState, model: str) -> None:
+        """Drop the held records of `model`'s attempts that ended (see `InOrder`)."""
+        m = state.models.get(model)
+        if m is not None:
+            ended = lambda a: a < m.attempts or (a == m.attempts and m.status != "running")  # noqa: E731
+            self._order.settle(session, model, ended)
+
+    def _receipt(self, record: EventRecord) -> None:
+        """Tell the record's worker that its attempt is in the log up to it: at an
+        attempt's end at once, else with the others every ``RECEIPT_EVERY_S`` (one
+        Redis round trip per record would slow the recording down)."""
+        key = record.attempt
+        if self._receipts is None or key is None:
+            return
+        assert record.n is not None
+        counts = self._unreceipted
+        counts[key] = max(counts.get(key, 0), record.n + 1)
+        ends = isinstance(record.event, TrainingFinished | TrainingFailed | TrainingCancelled)
+        if ends or time.monotonic() - self._receipted_at >= RECEIPT_EVERY_S:
+            self._send_receipts()
+
+    def _send_receipts(self) -> None:
+        """Publish the receipts not sent yet (also the watchdog's, every round)."""
+        if self._receipts is None or not self._unreceipted:
+            return
+        counts, self._unreceipted = self._unreceipted, {}
+        self._receipted_at = time.monotonic()
+        try:
+            self._receipts.mark_all(counts)
+        except Exception as error:  # Redis away: the worker sends them again, and then
+            if not transient(error):
+                raise
 
     def _apply(self, record: EventRecord) -> None:
         """Record one worker's event. Tried again whole after `StoreUnwritable`: the
@@ -427,8 +532,12 @@ class SessionService:
         still pending."""
         live = self._open(record.session)
         new = self._append(record.session, live, [Pending(record.id, record.event)])
+        self._receipt(record)
         event = record.event
-        self._dispatcher.recorded(record.session, live.state, getattr(event, "model", None))
+        model = getattr(event, "model", None)
+        self._dispatcher.recorded(record.session, live.state, model)
+        if model is not None:
+            self._settle(record.session, live.state, model)
         if new and isinstance(event, TrainingStarted):
             live.started.setdefault(started_key(event), new[-1].at)
         if new and isinstance(event, TrainingFinished):
@@ -493,8 +602,7 @@ class SessionService:
         if aside is not None and aside[0] == self.store.last_seq(session):
             raise SessionSetAside(session, aside[1])  # tried again once the log grows
         try:
-            envelopes = self.store.read(session)
-            restored = restore(envelopes)
+            restored = self._restored(session)
         except RestoreError as error:
             raise self._put_aside(session, str(error)) from None
         except StoreError as error:
@@ -515,11 +623,37 @@ class SessionService:
         live.unembedded = dict.fromkeys(restored.unembedded)
         return live
 
+    def _restored(self, session: str) -> Restored:
+        """`restore` of the session from its snapshot and the events after it, or from
+        its whole log (no snapshot, or one that does not cover this log: see
+        `nas_core.service.snapshots`); a new snapshot when many events were read."""
+        snaps = self.snapshots
+        snap = None if snaps is None else snaps.load(session)
+        if snaps is not None and snap is not None:
+            at = self.store.read(session, after=snap.seq - 1, limit=1)
+            if valid_for(snap, at[0] if at else None):
+                tail = self.store.read(session, after=snap.seq)
+                try:
+                    restored = restore(tail, snap)
+                except RestoreError as error:  # never trusted blindly: the whole log decides
+                    log.warning("session %s: snapshot and tail: %s", session, error)
+                else:
+                    if len(tail) >= SNAPSHOT_EVERY:
+                        snaps.save(snapshot_of(session, tail[-1], restored))
+                    return restored
+            snaps.drop(session)
+        envelopes = self.store.read(session)
+        restored = restore(envelopes)
+        if snaps is not None and len(envelopes) >= SNAPSHOT_EVERY:
+            snaps.save(snapshot_of(session, envelopes[-1], restored))
+        return restored
+
     def _put_aside(self, session: str, why: str) -> SessionSetAside:
         """Set `session` aside (its log cannot be restored); the error to raise."""
         self._set_aside[session] = (self.store.last_seq(session), why)
         self._live_sessions.pop(session, None)
         self._dispatcher.forget(session)
+        self._order.forget(session)
         log.error("session %s is set aside: its log cannot be restored: %s", session, why)
         return SessionSetAside(session, why)
 
@@ -552,6 +686,20 @@ class SessionService:
         self._dispatcher.pump(session, live.state)
         live.recovered = True
 
+    def append_oneshot(self, session: str, pending: Sequence[Pending]) -> SessionState:
+        """Append the one-shot runner's records (`nas_core.service.oneshot`; their ids
+        make a repeat harmless) and hand out the models they queued."""
+        with self._lock:
+            live = self._open(session)
+            for _ in range(3):
+                try:
+                    self._append(session, live, pending)
+                    break
+                except ConcurrencyError:
+                    live = self._reload(session)
+            self._dispatcher.pump(session, live.state)
+            return live.state
+
     def _append(self, session: str, live: _Live, pending: Sequence[Pending]) -> list[Envelope]:
         if not pending:
             return []
@@ -566,6 +714,8 @@ class SessionService:
         """The watchdog's append: `pending` to an open session; its state after."""
         live = self._live_sessions[session]
         self._append(session, live, pending)
+        for model in {getattr(p.event, "model", None) for p in pending} - {None}:
+            self._settle(session, live.state, model)
         return live.state
 
     def _states(self) -> dict[str, SessionState]:

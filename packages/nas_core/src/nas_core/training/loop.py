@@ -5,6 +5,9 @@ epoch visits the training examples in the order of a seeded permutation, in batc
 taken by index, so no Python code touches single examples. Validation covers the whole
 validation set every epoch; early stopping (optional) watches that loss and keeps the
 best weights; the test set is only used once, at the end, on the weights kept.
+A training may start from given weights at a later epoch (train longer: the epochs go
+on numbering, the learning rate goes on decaying), and hands the weights it tested to
+`keep` (the trainer process stores them, `nas_core.weights`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import statistics
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -24,7 +27,9 @@ from torch.nn import functional as F
 
 from nas_core.arch import Architecture, count_flops, count_params, infer
 from nas_core.data import Dataset
+from nas_core.packed import pack_labels
 from nas_core.specs import EpochMetrics, TrainConfig, TrainResult
+from nas_core.weights.ref import Weights
 
 from .errors import TrainingCancelled, TrainingError
 from .metrics import confusion_matrix, per_class_accuracy
@@ -161,6 +166,9 @@ def train(
     device: str | torch.device | None = None,
     on_epoch: Callable[[EpochMetrics], object] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    initial: Mapping[str, torch.Tensor] | None = None,
+    first_epoch: int = 1,
+    keep: Callable[[nn.Module], Weights | None] | None = None,
 ) -> TrainResult:
     """Train `arch` on `data` as `config` says and evaluate it on the test set.
 
@@ -171,6 +179,12 @@ def train(
     lower validation loss, and the weights of the best epoch are the ones tested.
     ``should_stop()`` is polled before every batch; when it returns true the training
     raises `TrainingCancelled`.
+
+    `initial`: a ``state_dict`` to start from instead of a fresh initialisation, and
+    `first_epoch` the number of the first epoch trained (``config.epochs`` epochs are
+    trained, numbered on from there; the rate starts at ``lr * gamma**(first_epoch - 1)``,
+    where the schedule had got to; Adam's moments start afresh). `keep`: called with the
+    module holding the tested weights; what it returns is the result's ``weights``.
 
     `device`: ``None`` picks CUDA when present, else the CPU. On the CPU, the same seed
     (and the same number of torch threads) gives the same metrics and predictions.
@@ -188,11 +202,14 @@ def train(
     cuda = [dev.index] if dev.type == "cuda" else []
     with torch.random.fork_rng(devices=cuda, device_type="cuda"):
         torch.manual_seed(init_seed)
-        model = build_module(arch).to(dev)
+        model = build_module(arch)
+        if initial is not None:
+            _load(model, initial, arch)
+        model = model.to(dev)
         order = torch.Generator(device=dev)
         order.manual_seed(order_seed)
         history, best_epoch, stopped_early, timer = _fit(
-            model, t, config, order, dev, on_epoch, should_stop
+            model, t, config, order, dev, on_epoch, should_stop, first_epoch
         )
     test_loss, test_acc, pred = _evaluate(model, t.x_test, t.y_test)
     if not math.isfinite(test_loss):
@@ -200,6 +217,7 @@ def train(
     predictions = pred.cpu().numpy()
     confusion = confusion_matrix(data.y_test, predictions, data.classes)
     forward_ms, backward_ms = timer.ms()
+    weights = None if keep is None else keep(model)
     return TrainResult(
         epochs=len(history),
         best_epoch=best_epoch,
@@ -208,14 +226,26 @@ def train(
         test_acc=test_acc,
         per_class_acc=tuple(per_class_accuracy(confusion).tolist()),
         confusion=tuple(tuple(row) for row in confusion.tolist()),
-        predictions=tuple(predictions.tolist()),
+        predictions=pack_labels(predictions),
         params=count_params(arch),
         flops=count_flops(arch),
         forward_ms=forward_ms,
         backward_ms=backward_ms,
         wall_s=time.perf_counter() - started,
         device=str(dev),
+        weights=weights,
     )
+
+
+def _load(model: nn.Module, state: Mapping[str, torch.Tensor], arch: Architecture) -> None:
+    """Load `state` into `model`, refusing weights of another architecture."""
+    try:
+        model.load_state_dict(state, strict=True)
+    except (RuntimeError, KeyError) as exc:
+        first = str(exc).strip().splitlines()[0][:200]
+        raise TrainingError(
+            f"the initial weights do not fit model {arch.name!r}: {first}"
+        ) from None
 
 
 def divergence(metrics: EpochMetrics) -> str | None:
@@ -247,10 +277,12 @@ def _fit(
     dev: torch.device,
     on_epoch: Callable[[EpochMetrics], object] | None,
     should_stop: Callable[[], bool] | None,
+    first_epoch: int = 1,
 ) -> tuple[list[EpochMetrics], int, bool, _Timer]:
-    """The epochs: returns the metrics, the epoch whose weights the model now holds,
-    whether early stopping ended it, and the batch timings."""
-    optimizer = _adam(model, config.lr)
+    """The epochs (numbered from `first_epoch`): returns the metrics, the epoch whose
+    weights the model now holds, whether early stopping ended it, and the batch
+    timings."""
+    optimizer = _adam(model, config.lr * config.gamma ** (first_epoch - 1))
     schedule = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=config.gamma)
     n = len(t.y_train)
     bounds = _batches(n, config.batch_size)
@@ -258,7 +290,8 @@ def _fit(
     history: list[EpochMetrics] = []
     best_loss, best_epoch, best_state, waited = float("inf"), 0, None, 0
     stopped_early = False
-    for epoch in range(1, config.epochs + 1):
+    last = first_epoch + config.epochs - 1
+    for epoch in range(first_epoch, last + 1):
         began = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
         model.train()
@@ -267,7 +300,7 @@ def _fit(
         correct = torch.zeros((), dtype=torch.int64, device=dev)
         for start, stop in bounds:
             if should_stop is not None and should_stop():
-                raise TrainingCancelled(epoch - 1)
+                raise TrainingCancelled(epoch - first_epoch)
             idx = perm[start:stop]
             xb, yb = t.x_train[idx], t.y_train[idx]
             timed = timer.wanted
@@ -285,7 +318,7 @@ def _fit(
                 correct += (logits.argmax(dim=1) == yb).sum()
         schedule.step()
         if should_stop is not None and should_stop():
-            raise TrainingCancelled(epoch - 1)
+            raise TrainingCancelled(epoch - first_epoch)
         val_loss, val_acc, _ = _evaluate(model, t.x_val, t.y_val)
         metrics = EpochMetrics(
             epoch=epoch,
@@ -309,10 +342,11 @@ def _fit(
         if on_epoch is not None:
             on_epoch(metrics)
         if config.patience is not None and waited >= config.patience:
-            stopped_early = epoch < config.epochs
+            stopped_early = epoch < last
             break
-    if best_state is not None and best_epoch != len(history):
+    ended = history[-1].epoch
+    if best_state is not None and best_epoch != ended:
         model.load_state_dict(best_state)
     else:
-        best_epoch = len(history)
+        best_epoch = ended
     return history, best_epoch, stopped_early, timer

@@ -30,7 +30,10 @@ from .jobs import (
     Done,
     Epoch,
     Failed,
+    OneShotDone,
+    RunOneShot,
     Stop,
+    SupernetEpoch,
     Train,
     TrainJob,
     WorkerInfo,
@@ -197,7 +200,7 @@ class TrainerPool:
         should_stop: Callable[[], bool] | None,
     ) -> TrainResult:
         worker.model_id = job.model_id
-        if not worker.send(Train(job)):
+        if not worker.send(Train(job) if isinstance(job, TrainJob) else RunOneShot(job)):
             raise self._died(worker, job)
         cancelled = False
         raised: BaseException | None = None  # from on_epoch; re-raised once the job ends
@@ -209,11 +212,11 @@ class TrainerPool:
                     msg = decode_from_worker(worker.conn.recv_bytes())
                 except (EOFError, OSError):
                     raise self._died(worker, job) from None
-                if not isinstance(msg, Epoch):
+                if not isinstance(msg, Epoch | SupernetEpoch):
                     worker.answered = True  # the job is over; the worker waits for the next
                     if raised is not None:
                         raise raised
-                    if isinstance(msg, Done):
+                    if isinstance(msg, Done | OneShotDone):
                         return msg.result
                     if isinstance(msg, Cancelled):
                         raise TrainingCancelled(msg.epochs)

@@ -25,6 +25,7 @@ from .jobs import (
     Done,
     Epoch,
     Failed,
+    RunOneShot,
     Stop,
     Train,
     TrainJob,
@@ -102,6 +103,11 @@ def worker_main(
                 continue  # a late cancel of a job that had already finished
             if isinstance(msg, Stop):
                 return
+            if isinstance(msg, RunOneShot):  # issue 18: a supernet or a batch of scores
+                from nas_core.oneshot.worker_jobs import run_oneshot_job
+
+                send(run_oneshot_job(msg.job, dataset, device, send, should_stop))
+                continue
             assert isinstance(msg, Train)
             send(_run(msg.job, dataset, train, device, send, should_stop))
     except _ParentGone:
@@ -114,6 +120,7 @@ def _run(job: TrainJob, dataset, train, device: str | None, send, should_stop):
 
     try:
         data = dataset(job.data, job.data_root)
+        initial, keep = _weights(job)
         result = train(
             job.arch,
             data,
@@ -122,9 +129,29 @@ def _run(job: TrainJob, dataset, train, device: str | None, send, should_stop):
             device=device,
             on_epoch=lambda m: send(Epoch(m)),
             should_stop=should_stop,
+            initial=initial,
+            first_epoch=job.first_epoch,
+            keep=keep,
         )
         return Done(result)
     except TrainingCancelled as exc:
         return Cancelled(exc.epochs)
     except Exception as exc:
         return Failed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+def _weights(job: TrainJob):
+    """The job's initial ``state_dict`` (or None) and the `keep` that stores the tested
+    weights in its folder (or None): written here, in the trainer process, so that the
+    process recording events never waits on a file."""
+    if job.weights_dir is None:
+        if job.init_weights is not None:
+            raise ValueError(f"model {job.model_id} starts from weights, but no folder holds them")
+        return None, None
+    from nas_core.weights import WeightStore, load_state_dict, state_dict_bytes
+
+    store = WeightStore(job.weights_dir)
+    initial = None
+    if job.init_weights is not None:
+        initial = load_state_dict(store.read(job.init_weights), f"weights {job.init_weights[:12]}…")
+    return initial, lambda module: store.put(state_dict_bytes(module))

@@ -8,12 +8,15 @@ import { RemapElement } from "../../core/element.js";
 import { bestBy, describeAccuracy, METRICS } from "../../core/metrics.js";
 import { readView, writeView } from "../../core/view-state.js";
 import { sampleProgress } from "../../core/progress.js";
+import "../search/search.js";
+import { RemapError } from "../../core/session.js";
 
 const TABS = [
   ["generate", "Generate"],
   ["queue", "Queue"],
   ["inspect", "Inspect"],
   ["data", "Data"],
+  ["search", "Search"],
 ];
 
 const styles = `
@@ -38,6 +41,7 @@ main {
   grid-template-rows: minmax(300px, 1.35fr) minmax(160px, 1fr);
   grid-template-areas: "overview tabs" "drawer tabs";
 }
+main.wide { grid-template-columns: minmax(300px, 0.55fr) minmax(760px, 2fr); } /* the Search tab needs the room */
 section { min-height: 0; min-width: 0; border: 1px solid var(--remap-border); border-radius: var(--remap-radius); background: var(--remap-bg); display: flex; flex-direction: column; }
 .overview { grid-area: overview; }
 .drawer { grid-area: drawer; }
@@ -59,6 +63,9 @@ footer { border-top: 1px solid var(--remap-border); background: var(--remap-pane
   padding: 8px 12px; max-width: 420px; box-shadow: 0 2px 8px rgba(0,0,0,.12);
 }
 .toast code { font-family: var(--remap-mono); font-size: 12px; }
+.dropzone { position: fixed; inset: 0; z-index: 20; display: flex; align-items: center; justify-content: center;
+  background: color-mix(in srgb, var(--remap-accent) 12%, transparent); border: 3px dashed var(--remap-accent);
+  font-size: 18px; font-weight: 600; color: var(--remap-accent); pointer-events: none; }
 .replay { background: var(--remap-accent-soft); color: var(--remap-accent); border-radius: 10px; padding: 1px 8px; font-size: 12px; }
 `;
 
@@ -74,6 +81,45 @@ export class RemapApp extends RemapElement {
     this.addEventListener("remap-error", (e) => this.toast(e.detail.error));
     // a view asks for another tab (e.g. "inspect this model")
     this.addEventListener("remap-show", (e) => this.show(e.detail.tab));
+    // issue 19: a session file dropped on the page is imported and opened
+    this.dropping = false;
+    const files = (e) => [...(e.dataTransfer?.types ?? [])].includes("Files");
+    this.addEventListener("dragover", (e) => {
+      if (!files(e)) return;
+      e.preventDefault();
+      if (!this.dropping) { this.dropping = true; this.requestRender(); }
+    });
+    this.addEventListener("dragleave", (e) => {
+      if (e.relatedTarget === null && this.dropping) { this.dropping = false; this.requestRender(); }
+    });
+    this.addEventListener("drop", (e) => {
+      if (!files(e)) return;
+      e.preventDefault();
+      this.dropping = false;
+      this.requestRender();
+      this.importFile(e.dataTransfer.files[0]);
+    });
+  }
+
+  /** POST a dropped `.remap.jsonl` to /api/import, then open the session it holds. */
+  async importFile(file) {
+    if (!file) return;
+    try {
+      const response = await this.session.fetch(this.session.url("/api/import"), {
+        method: "POST", headers: { "content-type": "application/x-ndjson" }, body: await file.text(),
+      });
+      const text = await response.text();
+      let body = null;
+      try { body = JSON.parse(text); } catch { body = { error: text }; }
+      if (!response.ok) throw new RemapError(response.status, body);
+      const next = new URL(location.href);
+      next.searchParams.set("session", body.session);
+      this.emit("remap-imported", body);
+      if (body.session !== this.session.id) location.assign(next.href);
+    } catch (error) {
+      const where = error.line ? ` (${file.name}, line ${error.line})` : ` (${file.name})`;
+      this.toast({ message: `Import refused: ${error.message}${where}`, path: error.path });
+    }
   }
 
   show(tab) {
@@ -141,7 +187,7 @@ export class RemapApp extends RemapElement {
         <a href=${s.apiUrl("/export")} download>Export session</a>
         <a href=${s.url("/snacs/")} target="_blank" rel="noopener">SNAC tool</a>
       </header>
-      <main>
+      <main class=${this.tab === "search" ? "wide" : ""}>
         <section class="overview" aria-label="Model overview">
           <remap-overview src=${src}></remap-overview>
         </section>
@@ -153,12 +199,14 @@ export class RemapApp extends RemapElement {
             ${TABS.map(([id, label]) => tab(id, label))}
           </div>
           ${panel("generate", html`<remap-generate src=${src}></remap-generate>`)}
-          ${panel("queue", html`<remap-queue src=${src}></remap-queue>`)}
+          ${panel("queue", html`<remap-session-controls src=${src}></remap-session-controls><remap-queue src=${src}></remap-queue>`)}
           ${panel("inspect", html`<remap-inspector src=${src}></remap-inspector>`)}
           ${panel("data", html`<remap-classes src=${src}></remap-classes>`)}
+          ${panel("search", html`<remap-search src=${src}></remap-search>`)}
         </section>
       </main>
       <footer><remap-timeline src=${src}></remap-timeline></footer>
+      ${this.dropping ? html`<div class="dropzone" data-dropzone>Drop a .remap.jsonl session file to import it</div>` : ""}
       <div class="toasts" role="alert">
         ${this.toasts.map((t) => html`<div class="toast">${t.message}${t.path ? html` <code>${t.path}</code>` : ""}</div>`)}
       </div>

@@ -31,7 +31,7 @@ button.cls[aria-pressed="true"] { box-shadow: inset 0 0 0 1px var(--remap-accent
 .name .k { color: var(--remap-muted); font-size: 11px; font-family: var(--remap-mono); }
 .thumbs { display: grid; grid-template-columns: repeat(3, 1fr); gap: 3px; }
 .thumbs img, .thumbs span { width: 100%; aspect-ratio: 1; display: block; image-rendering: pixelated; border-radius: 2px; background: var(--remap-panel); }
-.thumbs img { background: #000; }
+.thumbs img { background: #000; object-fit: contain; } /* any size: not stretched square */
 .meta { display: flex; justify-content: space-between; gap: 6px; font-size: 11px; color: var(--remap-muted); font-variant-numeric: tabular-nums; }
 .meta .acc { color: var(--remap-text); }
 .error { margin: 8px 0; }
@@ -80,7 +80,7 @@ export class RemapClasses extends RemapElement {
     const best = this.bestPerClass(state, names.length);
     return html`
       <div class="about" aria-label="The data set">
-        <span class="kind">${dataName(state.data)}${state.data?.limit ? html`<small>limited to ${state.data.limit} training examples</small>` : nothing}</span>
+        <span class="kind">${dataName(state.data)}${dataNotes(state.data).map((note) => html`<small>${note}</small>`)}</span>
         ${state.split ? html`
           <span class="fig"><b>${state.split.train}</b> train</span>
           <span class="fig"><b>${state.split.val}</b> validation</span>
@@ -129,11 +129,31 @@ export class RemapClasses extends RemapElement {
   }
 }
 
+const KIND_NAMES = {
+  digits: "Digits (scikit-learn, 8×8)",
+  npz: "NPZ file",
+  cifar10: "CIFAR-10",
+  image_folder: "Image folder",
+  quickdraw: "Quick, Draw! bitmaps",
+  idx: "IDX files (MNIST-style)",
+};
+
 function dataName(data) {
   if (!data) return "";
-  const kind = { digits: "Digits (scikit-learn, 8×8)", npz: "NPZ file", cifar10: "CIFAR-10" }[data.kind] ?? data.kind;
+  const kind = KIND_NAMES[data.kind] ?? data.kind;
   const path = data.path ? ` ${data.path}` : "";
   return `${kind}${path}`;
+}
+
+/** How the session's data differs from the source as it is: the options it was read with. */
+function dataNotes(data) {
+  if (!data) return [];
+  const notes = [];
+  if (data.classes) notes.push(`classes ${data.classes.join(", ")} only`);
+  if (data.image_size) notes.push(`resized to ${data.image_size[0]}×${data.image_size[1]}`);
+  if (data.per_class) notes.push(`${data.per_class} drawings per class`);
+  if (data.limit) notes.push(`limited to ${data.limit} training examples`);
+  return notes;
 }
 
 customElements.define("remap-classes", RemapClasses);

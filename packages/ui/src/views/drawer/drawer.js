@@ -3,11 +3,13 @@
 // accuracy per log10 parameters (MAST 3); click a row to inspect it, tick two to
 // compare them, ✕ to take one out.
 
+import { exportMenu, modelOutStyles } from "../inspector/model-out.js";
 import { html, nothing } from "lit-html";
 import { live } from "lit-html/directives/live.js";
 import { repeat } from "lit-html/directives/repeat.js";
 import { RemapElement } from "../../core/element.js";
 import { describeAccuracy, metricValue } from "../../core/metrics.js";
+import { describeGroup, groupStats } from "../../core/replicates.js";
 import { STATUS_COLORS, accuracyOf, formatAcc, formatCount } from "../../core/theme.js";
 import { readView, writeView } from "../../core/view-state.js";
 
@@ -74,8 +76,21 @@ const COLUMNS = [
   { key: "composite", label: "Score", value: null },
 ];
 
+const SNAC_W = 160;
+const SNAC_H = 32;
+
+/** The URL of model `id`'s chip at the drawer's size (fixed layout: exactly that box). */
+function snacSrc(session, id) {
+  const u = new URL(session.snacUrl(id, { height: SNAC_H, layout: "fixed" }));
+  u.searchParams.set("width", String(SNAC_W));
+  return u.href;
+}
+
 const styles = `
+${modelOutStyles}
+td.out, th.out { width: 30px; text-align: center; padding: 0; overflow: visible; }
 :host { display: flex; flex-direction: column; min-height: 0; height: 100%; }
+small.group-acc { display: block; font-size: 10px; color: var(--remap-muted); white-space: nowrap; font-weight: normal; }
 .bar { display: flex; align-items: center; gap: 8px; padding: 6px 8px; border-bottom: 1px solid var(--remap-border); flex: none; }
 .bar h2 { margin: 0; }
 .bar .spacer { flex: 1; }
@@ -84,7 +99,7 @@ const styles = `
 .compare { font-size: 12px; color: var(--remap-muted); white-space: nowrap; }
 .compare b { color: var(--remap-accent); }
 .scroll { flex: 1; min-height: 0; overflow: auto; }
-table { table-layout: fixed; width: 100%; min-width: 640px; }
+table { table-layout: fixed; width: 100%; min-width: 672px; }
 thead th { position: sticky; top: 0; background: var(--remap-panel); z-index: 1; padding: 0; }
 th button {
   all: unset; box-sizing: border-box; display: flex; width: 100%; gap: 3px; padding: 4px 6px; cursor: pointer;
@@ -101,8 +116,11 @@ tbody tr:hover { background: #f2f5f8; }
 tbody tr.hover { background: #f2f5f8; }
 tbody tr.selected { background: var(--remap-accent-soft); box-shadow: inset 3px 0 0 var(--remap-accent); }
 tbody tr:focus-visible { outline: 2px solid var(--remap-accent); outline-offset: -2px; }
-.snac-box { width: 128px; height: 32px; display: block; }
-.snac-box img { width: 128px; height: 32px; display: block; object-fit: scale-down; object-position: left center; }
+/* a fixed-layout chip drawn at the box's own size: every chip is 32 px high and the
+   blocks share the width (a natural-width chip scaled down into the box was ~14 px high
+   with dense blocks as specks) */
+.snac-box { width: ${SNAC_W}px; height: ${SNAC_H}px; display: block; }
+.snac-box img { width: ${SNAC_W}px; height: ${SNAC_H}px; display: block; }
 .id { font-family: var(--remap-mono); font-weight: 600; font-size: 12px; }
 .status { font-size: 12px; }
 td.pick, th.pick { width: 30px; text-align: center; padding: 0; }
@@ -235,8 +253,9 @@ export class RemapDrawer extends RemapElement {
       <table aria-label="Model drawer">
         <thead><tr>
           <th class="pick" scope="col"><span class="sr-only">Compare</span></th>
-          <th scope="col" style="width:140px;padding:4px 6px">SNAC</th>
+          <th scope="col" style="width:${SNAC_W + 12}px;padding:4px 6px">SNAC</th>
           ${COLUMNS.map(th)}
+          <th class="out" scope="col"><span class="sr-only">Export</span></th>
           <th class="del" scope="col"><span class="sr-only">Remove</span></th>
         </tr></thead>
         <tbody>
@@ -246,6 +265,8 @@ export class RemapDrawer extends RemapElement {
             const valCI = describeAccuracy(state, m, "val_best");
             const testCI = describeAccuracy(state, m, "test");
             const sc = score(m);
+            const group = groupStats(state, m.id); // issue 19: replicates' mean ± sd
+            const groupText = group.members.length > 1 ? describeGroup(group, true) : null;
             const cls = [m.id === s.ui.selected ? "selected" : "", m.id === s.ui.hover ? "hover" : ""].join(" ");
             return html`<tr class=${cls} tabindex="0" data-id=${m.id} aria-selected=${m.id === s.ui.selected ? "true" : "false"}
               aria-label="Inspect ${m.id}"
@@ -257,17 +278,20 @@ export class RemapDrawer extends RemapElement {
                 <input type="checkbox" aria-label="Compare ${m.id}" .checked=${live(compare.includes(m.id))}
                   @change=${(e) => this.pick(m.id, e.target.checked)}>
               </td>
-              <td><span class="snac-box"><img src=${s.snacUrl(m.id, { height: 32 })} alt="SNAC of ${m.id}"
-                width="128" height="32" loading="lazy"></span></td>
+              <td><span class="snac-box"><img src=${snacSrc(s, m.id)} alt="SNAC of ${m.id}"
+                width=${SNAC_W} height=${SNAC_H} loading="lazy"></span></td>
               <td class="id" title=${m.description ?? ""}>${m.id}</td>
               <td class="num">${formatCount(m.params)}</td>
               <td class="num">${formatCount(m.flops)}</td>
               <td class="num" title=${valCI?.title ?? ""}>${val === null ? "" : formatAcc(val)}</td>
               <td class="num" title=${testCI?.title ?? ""}>${acc === null
                 ? html`<span class="status" style="color:${STATUS_COLORS[m.status]}">${m.status}${m.status === "running" && m.config ? ` ${m.curve.length}/${m.config.epochs}` : ""}</span>`
-                : html`<b>${formatAcc(acc)}</b>`}</td>
+                : html`<b>${formatAcc(acc)}</b>`}${groupText
+                ? html`<small class="group-acc" data-group-stats title="test accuracy of ${group.group} and its replicates (${group.members.join(", ")}): ${describeGroup(group)}">${groupText}</small>`
+                : ""}</td>
               <td class="num">${m.result ? m.result.forward_ms.toFixed(2) : ""}</td>
               <td class="num">${sc === null ? "" : sc.toFixed(this.composite === "acc_per_ms" ? 2 : 3)}</td>
+              <td class="out" @click=${(e) => e.stopPropagation()}>${exportMenu(this.session, m, true)}</td>
               <td class="del" @click=${(e) => e.stopPropagation()}>
                 <button ?disabled=${replay} aria-label="Remove ${m.id} from the drawer" title="Remove from the drawer"
                   @click=${() => this.remove(m.id)}>✕</button>

@@ -7,8 +7,9 @@
 import { html, svg } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
 import { formatAcc, formatCount, formatDelta, formatSeconds, STATUS_COLORS } from "../../core/theme.js";
+import { trainingNote } from "./training.js";
 
-const TYPES = { ablation: "Ablation", variation: "Variation", handcraft: "Handcrafted", sampled: "Sampled" };
+const TYPES = { ablation: "Ablation", variation: "Variation", handcraft: "Handcrafted", sampled: "Sampled", replicate: "Replicate", continued: "Trained longer" };
 const SPARK_W = 64;
 const SPARK_H = 20;
 
@@ -65,7 +66,8 @@ const COLUMNS = [
   { key: "changes", label: "Changes", value: (m) => m.description ?? "" },
   { key: "params", label: "Params", num: true, value: (m) => m.params },
   { key: "dparams", label: "Δ", num: true, title: "parameters vs the parent", value: (m, p) => m.params - p.params },
-  { key: "acc", label: "Acc", num: true, value: (m) => accuracy(m).value },
+  // the split is named: test accuracy (while a child trains, its last epoch's val acc, in italics)
+  { key: "acc", label: "Test acc", num: true, title: "test accuracy (val, last epoch, while training)", value: (m) => accuracy(m).value },
   { key: "dacc", label: "Δ pt", num: true, title: "accuracy change in points", value: (m, p) => dAccOf(m, p) },
   { key: "status", label: "Status", value: (m) => m.status },
   { key: "loss", label: "Loss", value: null },
@@ -112,6 +114,7 @@ export function childrenTable(state, parent, view, on) {
     const type = TYPES[m.origin?.type] ?? m.origin?.type ?? "";
     const open = view.open.has(m.id);
     const est = estimate(m.estimate_s);
+    const train = trainingNote(m.origin?.train); // the child's training overrides, if any
     const main = html`<tr tabindex="0" data-model=${m.id} aria-label="child ${m.id}: ${changes}"
         class=${m.id === on.selected ? "selected" : ""} aria-selected=${m.id === on.selected ? "true" : "false"}
         @click=${() => on.select(m.id)}
@@ -119,7 +122,7 @@ export function childrenTable(state, parent, view, on) {
       <td class="id"><button class="expand" aria-expanded=${open ? "true" : "false"} aria-label="${open ? "collapse" : "expand"} ${m.id}"
           @click=${(e) => { e.stopPropagation(); on.toggle(m.id); }}>${open ? "▾" : "▸"}</button><span class="who"><span>${m.id}</span><small>${type}</small></span></td>
       <td class="chip"><img src=${on.snacUrl(m.id)} alt="SNAC of ${m.id}" height="20" loading="lazy"></td>
-      <td class="changes" title=${changes}><span>${changes}</span></td>
+      <td class="changes" title=${train ? `${changes} · training: ${train}` : changes}><span>${changes}</span>${train ? html`<small class="train" data-train=${m.id}>⚙ ${train}</small>` : ""}</td>
       <td class="num">${formatCount(m.params)}</td>
       <td class="num ${deltaClass(-dParams)}">${formatDelta(dParams, formatCount)}</td>
       <td class="num acc ${acc.live ? "live" : ""}" title=${acc.live ? "validation accuracy of the last epoch (training)" : "test accuracy"}>
@@ -133,6 +136,7 @@ export function childrenTable(state, parent, view, on) {
       <div class="detail-body">
         <img src=${on.snacUrl(m.id)} alt="" height="20">
         <p class="full-changes">${type}: ${changes}${est ? html` <span class="muted">· est. ${est}</span>` : ""}</p>
+        ${m.config ? html`<p class="full-config muted">Trains ${m.config.epochs} epochs · lr ${m.config.lr} · batch ${m.config.batch_size} · γ ${m.config.gamma} · ${m.config.patience == null ? "no early stop" : `patience ${m.config.patience}`}${train ? " (overridden)" : ""}</p>` : ""}
         <div class="detail-actions">
           <button ?disabled=${on.replay || inDrawer.has(m.id)} @click=${() => on.toDrawer(m.id)}>${inDrawer.has(m.id) ? "In the drawer" : "Add to drawer"}</button>
           <button @click=${() => on.rebase(m.id)}>Generate from ${m.id}</button>
@@ -149,7 +153,7 @@ export function childrenTable(state, parent, view, on) {
   return html`<table class="children" aria-label="children of ${parent.id}">
     <colgroup>
       <col style="width:62px"><col style="width:46px"><col><col style="width:58px"><col style="width:44px">
-      <col style="width:50px"><col style="width:44px"><col style="width:62px"><col style="width:70px">
+      <col style="width:60px"><col style="width:44px"><col style="width:62px"><col style="width:70px">
     </colgroup>
     <thead><tr>${COLUMNS.map(th)}</tr></thead>
     <tbody>${repeat(kids, (m) => m.id, row)}</tbody>
@@ -176,7 +180,7 @@ table.children tr.detail { cursor: default; }
 table.children tr.detail td { white-space: normal; background: var(--remap-panel); }
 table.children .detail-body { display: flex; flex-direction: column; gap: 6px; padding: 4px 2px; }
 table.children .detail-body img { height: 28px; align-self: flex-start; }
-table.children .full-changes { margin: 0; overflow-wrap: anywhere; }
+table.children .full-changes, table.children .full-config { margin: 0; overflow-wrap: anywhere; }
 table.children .detail-actions { display: flex; gap: 6px; }
 table.children tbody tr:hover { background: var(--remap-panel); }
 table.children tbody tr:focus-visible { outline-offset: -2px; }
@@ -186,6 +190,7 @@ table.children td.changes span {
   display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; line-height: 1.3;
 }
 table.children td.acc.live { font-style: italic; color: var(--remap-muted); }
+table.children td.changes small.train { display: block; font-size: 10px; color: var(--remap-accent); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 table.children sup { font-size: 8px; margin-left: 1px; }
 table.children td.up { color: var(--remap-ok); }
 table.children td.down { color: var(--remap-danger); }

@@ -18,9 +18,11 @@ import { describeAccuracy } from "../../core/metrics.js";
 import { formatAcc, formatCount, formatDelta } from "../../core/theme.js";
 import { ablationProblems, checkArch } from "./arch-check.js";
 import { block, cellStyles } from "./cells.js";
+import { capField, capStyles } from "./cap.js";
 import { childrenStyles, childrenTable } from "./children.js";
 import { boundedInt, freshForms, KIND_HINTS, paramFields, VARIATION_KINDS } from "./forms.js";
 import { applyEdits, describeEdit, describeLayer, LAYER_TYPES, makeLayer, paramsOf, styleOf } from "./layers.js";
+import { emptyTraining, trainingFields, trainingOverrides, trainingStyles } from "./training.js";
 
 const MODES = [
   ["ablate", "Ablations"],
@@ -31,6 +33,8 @@ const MODES = [
 const styles = `
 ${cellStyles}
 ${childrenStyles}
+${capStyles}
+${trainingStyles}
 :host { min-width: 0; }
 .head { display: flex; gap: 12px; align-items: center; margin-bottom: 8px; min-height: 64px; }
 .head .snac { flex: 0 1 auto; min-width: 0; height: 56px; display: flex; align-items: center; }
@@ -113,6 +117,7 @@ export class RemapGenerate extends RemapElement {
     super();
     this.mode = "ablate";
     this.forms = freshForms(null);
+    this.training = emptyTraining(); // per-child training overrides, kept across models
     this.brush = null; // {anchor, base, moved, additive} while a pointer drags over the cells
     this.preview = { key: null, url: null, error: null, pending: false, version: 0 };
     this._previewTimer = 0;
@@ -171,6 +176,8 @@ export class RemapGenerate extends RemapElement {
   // --- commands --------------------------------------------------------------------
 
   async send(command, onDone) {
+    const train = trainingOverrides(this.training);
+    if (train) command.train = train; // issue 19: how these children train
     const f = this.forms;
     f.error = null;
     f.note = null;
@@ -656,6 +663,10 @@ export class RemapGenerate extends RemapElement {
       </div>
       ${this.modesTemplate()}
       <div class="mode" data-mode=${this.mode}>
+        ${trainingFields(this.training, model.config ?? this.session.state.settings?.train, (key, text) => {
+          this.training = { ...this.training, [key]: text };
+          this.requestRender();
+        })}
         ${body}
         ${f.error?.mode === this.mode
           ? html`<div class="inline-error" role="alert">The server refused: ${f.error.message}${f.error.path ? html` at <code>${f.error.path}</code>` : ""}</div>`
@@ -664,6 +675,7 @@ export class RemapGenerate extends RemapElement {
           ? html`<div class="note result-note" role="status">${this.noteText(f.note)}${this.list(f.note.skipped ?? [])}</div>`
           : nothing}
       </div>
+      ${capField(this)}
       <div class="children-head"><h2>Children of ${model.id}</h2></div>
       ${childrenTable(this.session.state, model, this.childView, {
         select: (id) => this.session.select(id, { rebase: false }),

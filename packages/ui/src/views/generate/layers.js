@@ -32,8 +32,8 @@ const STYLE = {
 // Activation glyphs in a unit box (y down): [faint axis, curve] — snacs' GLYPHS.
 export const GLYPHS = {
   relu: ["", "M0 .78H.5L1 .12"],
-  tanh: ["M0 .5H1", "M0 .88C.55 .88 .45 .12 1 .12"],
-  sigmoid: ["M0 .92H1", "M0 .8C.3 .8 .7 .14 1 .14"],
+  tanh: ["M0 .5H1M.5 .12V.88", "M0 .88H.3C.45 .88 .55 .12 .7 .12H1"],
+  sigmoid: ["M0 .92H1", "M0 .84C.35 .84 .65 .16 1 .16"],
 };
 
 export const LAYER_TYPES = Object.keys(STYLE);

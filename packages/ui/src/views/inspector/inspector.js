@@ -12,8 +12,13 @@ import { SERIES, trainingCurves } from "./charts.js";
 import { cellPopover, confusionMatrix, perClassBars } from "./confusion.js";
 import { loadClassData, NO_DATA } from "../../core/class-data.js";
 import { cellExamples } from "./data.js";
+import { unpackLabels } from "../../core/packed.js";
+import { replicatesPart, replicatesStyles } from "./replicates.js";
+import { modelOutPart, modelOutStyles } from "./model-out.js";
 
 const styles = `
+${replicatesStyles}
+${modelOutStyles}
 :host { min-width: 0; }
 .toolbar { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin-bottom: 8px; }
 .toolbar .title { font-weight: 600; }
@@ -61,14 +66,15 @@ svg.chart .title { font-size: 10.5px; }
 .split > .per-class { flex: 1 1 190px; }
 .split > .confusion { flex: 0 1 auto; min-width: 0; max-width: 100%; }
 .bars { display: grid; gap: 2px; }
-.bar-row { display: grid; grid-template-columns: minmax(2ch, 9ch) minmax(40px, 1fr) 6ch; align-items: center; gap: 6px; font-size: 12px; }
+.bar-row { display: grid; grid-template-columns: minmax(2ch, 9ch) minmax(40px, 1fr) 8ch; align-items: center; gap: 6px; font-size: 12px; }
 .bar-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; text-align: right; }
 .track { height: 11px; background: var(--remap-panel); border: 1px solid var(--remap-border); border-radius: 2px; overflow: hidden; }
 .track .bar { display: block; height: 100%; margin: 0; background: #0072B2; }
 .bar-row.worst .track .bar { background: #D55E00; }
 .bar-row.selected { font-weight: 700; }
 .bar-row.selected .track { outline: 2px solid var(--remap-text); outline-offset: 0; }
-.bar-val { text-align: right; font-variant-numeric: tabular-nums; color: var(--remap-muted); }
+/* its 8ch column holds "100.0 %" whole (6ch cut it at 1280 × 720) */
+.bar-val { text-align: right; font-variant-numeric: tabular-nums; color: var(--remap-muted); white-space: nowrap; }
 .cm-wrap { position: relative; }
 .cm { --cell: 22px; display: grid; grid-template-columns: minmax(2.2ch, max-content) repeat(var(--n), var(--cell)); gap: 1px; font-size: 11px; width: max-content; }
 .compare .cm { --cell: 19px; font-size: 10px; }
@@ -107,6 +113,35 @@ export class RemapInspector extends RemapElement {
     this.data = NO_DATA;
     this.cellFocus = new Map(); // model -> [row, col] of the matrix cell that takes Tab
     this.cellPop = null; // {model, r, c, left, top}
+    this.seeds = 3; // "retrain with N seeds"
+    this.longer = 5; // "train longer" by this many epochs
+    this.kept = new Map(); // model -> "present" | "missing" | "none" (GET …/models)
+    this.keptSeq = -1;
+  }
+
+  /** What the server says of the weights files (once per change of the log). */
+  async loadKept() {
+    const seq = this.session.state.last_seq;
+    if (seq === this.keptSeq) return;
+    this.keptSeq = seq;
+    try {
+      const response = await this.session.fetch(this.session.apiUrl("/models"));
+      if (!response.ok) return;
+      this.kept = new Map((await response.json()).map((r) => [r.id, r.weights]));
+      this.requestRender();
+    } catch {
+      /* the part shows the menu from the log alone */
+    }
+  }
+
+  async trainLonger(model) {
+    const n = Math.round(Number(this.longer));
+    await this.post({ type: "continue_training", model, epochs: Number.isFinite(n) && n > 0 ? n : 5 });
+  }
+
+  async replicate(model) {
+    const n = Math.round(Number(this.seeds));
+    await this.post({ type: "replicate", model, seeds: Number.isFinite(n) ? n : this.seeds });
   }
 
   sessionChanged() {
@@ -197,6 +232,16 @@ export class RemapInspector extends RemapElement {
           : comparing ? html`<div class="snac no-parent"><span class="who">parent</span><span class="muted">none (sampled)</span></div>` : nothing}
       </div>
       ${this.stats(m, base, state)}
+      ${(this.loadKept(), modelOutPart(this.session, m, this.kept.get(m.id), this.longer, {
+        epochs: (v) => { this.longer = v; },
+        continue: (id) => this.trainLonger(id),
+        retrain: (id) => this.post({ type: "enqueue", models: [id] }),
+      }, this.session.cursor !== null))}
+      ${replicatesPart(state, m, this.seeds, {
+        seeds: (v) => { this.seeds = v; },
+        replicate: (id) => this.replicate(id),
+        select: (id) => this.session.select(id),
+      }, this.session.cursor !== null)}
       <section class="part curves" aria-label="Training curves of ${m.id}">
         <h2>Training curves</h2>
         ${m.curve.length ? this.curves(m) : html`<div class="note">${m.status === "queued" || m.status === "created" ? "not trained yet" : m.status === "running" ? "the first epoch is training…" : "no epoch recorded"}</div>`}
@@ -267,7 +312,7 @@ export class RemapInspector extends RemapElement {
     if (pop) {
       const d = this.data;
       const examples = d.value
-        ? { ready: true, ...cellExamples(d.value.test_labels, m.result.predictions, pop.r, pop.c, 8) }
+        ? { ready: true, ...cellExamples(d.value.test_labels, unpackLabels(m.result.predictions), pop.r, pop.c, 8) }
         : { ready: d.ready, error: d.error && `examples unavailable: ${d.error}`, indices: [], total: 0 };
       popover = cellPopover({
         names, truth: pop.r, predicted: pop.c, examples, position: pop,

@@ -24,16 +24,17 @@
 // animating, zoom}) and `el.pointOf(id)` (a model's centre in client CSS pixels).
 
 import { RemapElement } from "../../core/element.js";
+import { canvasHost } from "./canvas-host.js";
 import { PROJECTIONS } from "../../core/fold.js";
 import { paintFrame } from "./paint.js";
-import { MINI, paintMinimap } from "./paint-minimap.js";
+import { paintMinimap } from "./paint-minimap.js";
 import { PointRaster } from "./raster.js";
 import { styles } from "./styles.js";
 import { isZoomed, overviewTemplate } from "./template.js";
 import { interpolate, progress, rebuild, reindex, SWITCH_MS } from "./transition.js";
 import { FULL_VIEW, plotBox, toScreen, viewShowing, zoomView } from "./viewport.js";
 
-export class RemapOverview extends RemapElement {
+export class RemapOverview extends canvasHost(RemapElement) {
   static styles = styles;
   static watches = ["events", "cursor", "selection", "hover", "connection"];
 
@@ -119,43 +120,6 @@ export class RemapOverview extends RemapElement {
     }
   }
 
-  _setCanvas(el) {
-    if (!el || el === this._canvas) return;
-    this._canvas = el;
-    this._invalidate();
-  }
-
-  _setPlot(el) {
-    if (!el || el === this._plot) return;
-    this._plot = el;
-    this._resize.observe(el);
-    this._measure();
-  }
-
-  _setMini(el) {
-    if (!el || el === this._mini) return;
-    this._mini = el;
-    const dpr = window.devicePixelRatio || 1;
-    el.width = MINI.w * dpr;
-    el.height = MINI.h * dpr;
-  }
-
-  _measure() {
-    if (!this._plot || !this._canvas) return;
-    const w = this._plot.clientWidth;
-    const h = this._plot.clientHeight;
-    const dpr = window.devicePixelRatio || 1;
-    if (w === this._size.w && h === this._size.h && dpr === this._size.dpr) return;
-    this._size = { w, h, dpr };
-    this._canvas.width = Math.max(1, Math.round(w * dpr));
-    this._canvas.height = Math.max(1, Math.round(h * dpr));
-    if (this._mini) {
-      this._mini.width = MINI.w * dpr;
-      this._mini.height = MINI.h * dpr;
-    }
-    this._invalidate();
-  }
-
   _invalidate() {
     this._dirty = true;
     if (!this._raf && this.isConnected) this._raf = requestAnimationFrame((t) => this._paint(t));
@@ -169,9 +133,10 @@ export class RemapOverview extends RemapElement {
     const projection = PROJECTIONS.includes(view.projection) ? view.projection : "accuracy";
     const cls = view.selected_class ?? null;
     const metric = this.session.ui.metric;
+    const cap = this.session.ui.hideOverCap ? (state.settings?.limits?.max_params ?? null) : null;
     // the state at the timeline's cursor is a fresh object whose version counts from 0:
     // the cache keys on the object as well as its version
-    const key = `${state.last_seq}:${state.version}:${projection}:${cls}:${this.k}:${metric}`;
+    const key = `${state.last_seq}:${state.version}:${projection}:${cls}:${this.k}:${metric}:${cap}`;
     if (key === this._key && state === this._state) return;
     this._state = state;
     this._syncs += 1;
@@ -179,7 +144,7 @@ export class RemapOverview extends RemapElement {
     this._key = key;
     const previous = this._models;
     const current = { u: this._cu, v: this._cv, a: this._ca };
-    const next = rebuild(state, previous, current, projection, cls, this.k, switching, metric);
+    const next = rebuild(state, previous, current, projection, cls, this.k, switching, metric, cap);
     this._models = next.models;
     this._layout = next.layout;
     this._projection = projection;

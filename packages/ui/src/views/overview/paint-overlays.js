@@ -3,6 +3,7 @@
 // context in CSS px, the layout's overlays (in unit coordinates), the view and the plot box.
 
 import { formatSeconds } from "../../core/theme.js";
+import { paintGroups } from "./groups.js";
 import { BEST, ROLLING } from "./scales.js";
 import { toScreen } from "./viewport.js";
 
@@ -67,4 +68,5 @@ export function paintOverlays(ctx, overlays, view, p) {
     ctx.lineWidth = 2;
     line(ctx, view, p, o.best);
   }
+  if (o.groups?.length) paintGroups(ctx, o.groups, view, p);
 }

@@ -3,6 +3,7 @@
 
 import { DEFAULT_METRIC, describeAccuracy, METRICS, metricValue } from "../../core/metrics.js";
 import { formatAcc, formatCount, formatSeconds } from "../../core/theme.js";
+import { groupBars } from "./groups.js";
 import { BUCKETS, idleGaps } from "./scales.js";
 
 /** Where the accuracy projection puts accuracies (v ∈ [BAND_TOP, 1]); models still
@@ -14,10 +15,11 @@ const PENDING = new Set(["created", "queued", "running"]);
 
 /** Per-model arrays independent of the projection. `cls`: the selected class (darkness
  * becomes that class's accuracy) or null; `metric`: which accuracy is plotted
- * (core/metrics.js). */
-export function modelArrays(state, cls, metric = DEFAULT_METRIC) {
+ * (core/metrics.js); `cap`: leave out the models of more parameters (null: none). */
+export function modelArrays(state, cls, metric = DEFAULT_METRIC, cap = null) {
   const ids = [];
   for (const [id, m] of state.models) {
+    if (cap !== null && m.params > cap) continue;
     if (m.result || PENDING.has(m.status)) ids.push(id);
   }
   const n = ids.length;
@@ -130,6 +132,7 @@ export function layoutFor(state, models, projection, k = 10) {
       band: pending.some((p, i) => p && Number.isNaN(acc[i])),
     };
     out.overlays.pareto = paretoFront(models, u, v);
+    out.overlays.groups = groupBars(state, models, u, sy); // replicates: mean ± sd
   } else if (projection === "search") {
     for (let i = 0; i < n; i++) live[i] = Number.isFinite(finishedS[i]) && !Number.isNaN(acc[i]) ? 1 : 0;
     const [, t1] = extent(finishedS, live, 0.04);

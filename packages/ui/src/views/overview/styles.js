@@ -42,6 +42,8 @@ canvas.mini[hidden] { display: none; }
 .brushbar { position: absolute; top: 8px; left: 50%; transform: translateX(-50%); z-index: 3; display: flex; gap: 6px;
   align-items: center; background: #fff; border: 1px solid var(--remap-border); border-radius: var(--remap-radius);
   padding: 4px 6px; box-shadow: 0 2px 8px rgba(0,0,0,.12); }
+.brushbar > * { white-space: nowrap; }
+.brushbar button.danger { color: var(--remap-danger); border-color: color-mix(in srgb, var(--remap-danger) 45%, white); }
 .empty-plot { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; pointer-events: none; }
 .legend { display: flex; align-items: center; gap: 14px; padding: 4px 10px 6px; color: var(--remap-muted); font-size: 12px;
   flex-wrap: wrap; min-height: 30px; border-top: 1px solid var(--remap-border); }

@@ -8,6 +8,7 @@ import { ref } from "lit-html/directives/ref.js";
 import { PROJECTIONS } from "../../core/fold.js";
 import { METRICS } from "../../core/metrics.js";
 import { formatCount } from "../../core/theme.js";
+import { GROUP } from "./groups.js";
 import * as input from "./input.js";
 import { describe } from "./points.js";
 import { BEST, INK, rampCSS, ROLLING, SELECTED } from "./scales.js";
@@ -55,6 +56,7 @@ export function overviewTemplate(el) {
         : nothing}
       ${className !== null ? html`<span class="chip" title="Darkness shows this class's accuracy">class ${className}</span>` : nothing}
       <span class="spacer"></span>
+      ${capToggle(el, state)}
       <span class="count" aria-live="polite">${drawn} / ${m?.n ?? 0} shown</span>
       <button aria-pressed=${el.brushMode ? "true" : "false"} title="Drag to select a rectangle (or shift-drag)"
         @click=${() => {
@@ -83,12 +85,42 @@ export function overviewTemplate(el) {
                 el._add(el._brushed, false);
                 el._clearBrush();
               }}>Add all to drawer</button>
+            ${cancellable(el, state)}
             <button aria-label="Clear the selection" @click=${() => el._clearBrush()}>✕</button>
           </div>`
         : nothing}
     </div>
-    ${legend(m, projection, className, el.k)}
+    ${legend(m, projection, className, el.k, el._layout?.overlays?.groups?.length ?? 0)}
   `;
+}
+
+/** "Hide over cap": leave out the models over the session's parameter cap (the cap may
+ * have been lowered after they were made); this page's choice, kept in its URL. Shown
+ * only while some model exceeds the cap. */
+function capToggle(el, state) {
+  const cap = state.settings?.limits?.max_params;
+  if (!cap) return nothing;
+  let over = 0;
+  for (const model of state.models.values()) if (model.params > cap) over += 1;
+  const hidden = el.session.ui.hideOverCap;
+  if (!over && !hidden) return nothing;
+  return html`<button data-hide-over-cap aria-pressed=${hidden ? "true" : "false"}
+    title="Hide the ${over} model(s) of more than ${formatCount(cap)} parameters (the session's cap)"
+    @click=${() => el.session.setHideOverCap(!hidden)}>Hide ${over} over cap</button>`;
+}
+
+/** "Cancel N": every brushed model still queued or training (issue 19; one
+ * "cancel_models" command; the others are passed over). Hidden when none is. */
+function cancellable(el, state) {
+  const ids = el._brushed.filter((id) => {
+    const status = state.models.get(id)?.status;
+    return status === "queued" || status === "running";
+  });
+  if (!ids.length || el.session.cursor !== null) return nothing;
+  return html`<button class="danger" data-cancel-brushed title="cancel ${ids.join(", ")}"
+    @click=${async () => {
+      if (await el.post({ type: "cancel_models", models: ids })) el._clearBrush();
+    }}>Cancel ${ids.length} queued / training</button>`;
 }
 
 function emptyText(state, projection) {
@@ -123,7 +155,7 @@ function tooltip(el, state) {
 }
 
 /** Darkness, radius, the marks, and the projection's lines (`k`: the rolling window). */
-function legend(m, projection, className, k) {
+function legend(m, projection, className, k, groups = 0) {
   const range = m?.valueRange;
   const params = m?.paramRange;
   const stops = [0, 0.33, 0.66, 1];
@@ -148,6 +180,9 @@ function legend(m, projection, className, k) {
     <span><svg width="18" height="18" aria-hidden="true">${svg`<circle cx="9" cy="9" r="4" fill="#82b8dc"></circle><circle cx="9" cy="9" r="7.5" fill="none" stroke=${SELECTED} stroke-width="2.5"></circle>`}</svg>selected</span>
     ${projection === "accuracy"
       ? html`<span><svg width="26" height="10" aria-hidden="true">${svg`<path d="M1 8 H11 V2 H25" fill="none" stroke="rgba(29,35,48,.55)" stroke-width="1.5" stroke-dasharray="5 3"></path>`}</svg>Pareto front</span>`
+      : nothing}
+    ${projection === "accuracy" && groups
+      ? html`<span title="a model and its replicates (the same architecture, other seeds): their mean, and a whisker of ± one sd"><svg width="24" height="14" aria-hidden="true">${svg`<path d="M2 7 H20 M16 2 V12 M13 2 H19 M13 12 H19" fill="none" stroke=${GROUP} stroke-width="1.5"></path><path d="M2 7 H14" stroke=${GROUP} stroke-width="3"></path>`}</svg>replicates: mean ± sd</span>`
       : nothing}
     ${projection === "search"
       ? html`<span><svg width="22" height="10" aria-hidden="true">${svg`<path d="M1 8 H9 V2 H21" fill="none" stroke=${BEST} stroke-width="2"></path>`}</svg>best so far</span>

@@ -20,8 +20,8 @@ export const UPDATE_MS = 260;
  * where the transition starts, `ta` the target opacities, `cu`/`cv`/`ca` what to draw
  * now, `ms` the transition's length (0: none, draw the layout as it is).
  */
-export function rebuild(state, previous, current, projection, cls, k, switching, metric) {
-  const models = modelArrays(state, cls, metric);
+export function rebuild(state, previous, current, projection, cls, k, switching, metric, cap = null) {
+  const models = modelArrays(state, cls, metric, cap);
   const layout = layoutFor(state, models, projection, k);
   // where each model is drawn now, by id, so the transition starts there
   const n = models.n;
@@ -33,14 +33,18 @@ export function rebuild(state, previous, current, projection, cls, k, switching,
   for (let i = 0; i < n; i++) {
     ta[i] = layout.live[i];
     const j = previous?.index.get(models.ids[i]);
-    if (j !== undefined && current.a[j] > 0) {
+    // a model that gets its first accuracy (it sat on the band below the axis, "0 %")
+    // appears at it: flying up from the band would draw it dark at 0 % meanwhile, and
+    // in a replay, where every step restarts the move, it would stay down there
+    const arrived = j !== undefined && !switching && projection === "accuracy" && Number.isNaN(previous.acc[j]) && !Number.isNaN(models.acc[i]);
+    if (j !== undefined && current.a[j] > 0 && !arrived) {
       fu[i] = current.u[j];
       fv[i] = current.v[j];
       fa[i] = current.a[j];
     } else {
       fu[i] = layout.u[i];
       fv[i] = layout.v[i];
-      fa[i] = first ? ta[i] : 0; // new models fade in; the first paint shows all at once
+      fa[i] = first ? ta[i] : arrived ? Math.min(ta[i], current.a[j]) : 0; // new models fade in; the first paint shows all at once
     }
     if (!ta[i] && fa[i] === 0) {
       fu[i] = layout.u[i];

@@ -12,6 +12,7 @@ import { repeat } from "lit-html/directives/repeat.js";
 import { RemapElement } from "../../core/element.js";
 import { STATUS_COLORS, formatAcc, formatCount, formatSeconds } from "../../core/theme.js";
 import { schedule } from "./schedule.js";
+import { oneshotRowStyles, oneshotSection } from "./oneshot-rows.js";
 
 const FILTERS = [
   ["all", "All"],
@@ -23,6 +24,7 @@ const FILTERS = [
 ];
 
 const styles = `
+${oneshotRowStyles}
 :host { min-width: 0; }
 .bar { display: flex; align-items: center; gap: 4px; flex-wrap: wrap; margin-bottom: 8px; }
 .bar button { padding: 2px 9px; font-size: 12px; }
@@ -38,9 +40,9 @@ li.row {
   border: 1px solid var(--remap-border); border-left: 4px solid var(--c, var(--remap-border));
   border-radius: var(--remap-radius); margin-bottom: 4px; background: var(--remap-bg);
 }
-li.queued { grid-template-columns: 16px 12px 20px 52px 48px minmax(0, 1fr) 62px 70px 86px; cursor: grab; }
+li.queued { grid-template-columns: 16px 10px 34px 52px 48px minmax(0, 1fr) 62px 70px 86px; cursor: grab; }
 .cols { display: grid; gap: 8px; padding: 0 6px 2px 10px; font-size: 11px; color: var(--remap-muted); text-transform: lowercase; }
-.cols.queued { grid-template-columns: 16px 12px 20px 52px 48px minmax(0, 1fr) 62px 70px 86px; }
+.cols.queued { grid-template-columns: 16px 10px 34px 52px 48px minmax(0, 1fr) 62px 70px 86px; }
 li.running { grid-template-columns: 52px 140px minmax(0, 1fr) 100px 30px; }
 li.done { grid-template-columns: 52px 140px minmax(0, 1fr) 72px; }
 li.failed, li.cancelled { grid-template-columns: 52px 140px minmax(0, 1fr) 72px 54px; }
@@ -51,8 +53,13 @@ li.row:focus-visible { outline: 2px solid var(--remap-accent); outline-offset: 1
 li.dragging { opacity: .45; }
 li.drop-before { box-shadow: 0 -3px 0 0 var(--remap-accent); }
 li.drop-after { box-shadow: 0 3px 0 0 var(--remap-accent); }
-.grip { color: var(--remap-muted); font-size: 14px; line-height: 1; user-select: none; letter-spacing: -2px; }
-.pos { color: var(--remap-muted); font-variant-numeric: tabular-nums; text-align: right; }
+/* the grip: two columns of dots drawn in its own 10 px column (a "⋮⋮" glyph's width
+   depends on the font and ran into the position number) */
+.grip { display: block; width: 10px; height: 16px; color: var(--remap-muted); user-select: none;
+  background: radial-gradient(circle, currentColor 1.1px, transparent 1.5px) 0 1px / 5px 5px; }
+/* the position: up to five digits fit its 34 px column, right-aligned, clear of the grip */
+.pos { color: var(--remap-muted); font-variant-numeric: tabular-nums; text-align: right; font-size: 12px;
+  white-space: nowrap; overflow: hidden; }
 .snac { width: 140px; max-width: 100%; height: 28px; display: block; object-fit: scale-down; object-position: left center; }
 .id { font-weight: 600; font-family: var(--remap-mono); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -239,9 +246,12 @@ export class RemapQueue extends RemapElement {
 
   // --- rendering -----------------------------------------------------------------------
 
+  /** Model `id`'s chip drawn at its box's size (fixed layout): 28 px high however deep
+   * the model, not a long chip scaled down to a thin strip. */
   snac(id) {
-    return html`<img class="snac" alt="" width="140" height="28" loading="lazy"
-      src=${this.session.snacUrl(id, { height: 28 })}>`;
+    const u = new URL(this.session.snacUrl(id, { height: 28, layout: "fixed" }));
+    u.searchParams.set("width", "140");
+    return html`<img class="snac" alt="" width="140" height="28" loading="lazy" src=${u.href}>`;
   }
 
   template() {
@@ -270,6 +280,7 @@ export class RemapQueue extends RemapElement {
         )}
         ${replay ? html`<span class="replaying">replay at seq ${s.cursor}: read-only</span>` : nothing}
       </div>
+      ${oneshotSection(state)}
       ${counts.all === 0 ? html`<p class="empty">No trainings yet: sample, ablate or vary models and they queue here.</p>` : nothing}
       ${show("running") && (by.running.length || this.filter === "running") ? this.runningSection(by.running, replay) : nothing}
       ${show("queued") && (by.queued.length || this.filter === "queued") ? this.queuedSection(by.queued, by.running, replay) : nothing}
@@ -348,7 +359,7 @@ export class RemapQueue extends RemapElement {
             @dragend=${() => this.onDragEnd()}>
             <input type="checkbox" class="pick" aria-label="Select ${m.id}" ?disabled=${replay}
               .checked=${this._picked.has(m.id)} @change=${(e) => this.pick(m.id, e.target.checked)}>
-            <span class="grip" aria-hidden="true">⋮⋮</span>
+            <span class="grip" aria-hidden="true"></span>
             <span class="pos">${i + 1}</span>
             <span class="id" title=${m.description ?? m.id}>${m.id}</span>
             <span class="num" title="parameters">${formatCount(m.params)}</span>

@@ -1,0 +1,123 @@
+"""``remap models``, ``remap model export``, and the weights side of ``remap export
+--with-weights`` / ``remap import`` of an archive: the CLI of trained models. Each reads
+the store and the data folder directly (no server)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import msgspec
+
+from .errors import CliError
+from .models_table import model_rows
+
+__all__ = ["cmd_model_export", "cmd_models", "export_with_weights", "import_archive"]
+
+
+def _state(store, session: str):
+    from nas_core.events import load_state
+
+    if store.session(session) is None:
+        raise CliError(f"no session {session!r} in {store.path} (remap sessions lists them)")
+    return load_state(store, session)
+
+
+def cmd_models(args: argparse.Namespace, data_dir: Path, store, out, err) -> int:
+    from nas_core.weights import WeightStore
+
+    state = _state(store, args.session)
+    rows = model_rows(state, WeightStore.in_data_dir(data_dir))
+    if args.json:
+        out(msgspec.json.encode(rows).decode())
+        return 0
+    if not rows:
+        err(f"session {args.session} has no models yet")
+        return 0
+    out(f"{'model':<8} {'status':<10} {'params':>9} {'test acc':>9}  {'weights':<8} origin")
+    for r in rows:
+        acc = "" if r.test_acc is None else f"{r.test_acc:.4f}"
+        out(f"{r.id:<8} {r.status:<10} {r.params:>9,} {acc:>9}  {r.weights:<8} {r.origin}")
+    return 0
+
+
+def cmd_model_export(args: argparse.Namespace, data_dir: Path, store, out, err) -> int:
+    from nas_core.data import load_dataset
+    from nas_core.errors import NasCoreError
+    from nas_core.export import ExportError, export_model
+    from nas_core.weights import WeightStore
+
+    state = _state(store, args.session)
+    target = Path(args.output)
+    try:
+        written = export_model(
+            state, args.model, args.format, target, store=WeightStore.in_data_dir(data_dir),
+            dataset=lambda: load_dataset(state.data, root=data_dir),
+        )  # fmt: skip
+    except ExportError as exc:
+        raise CliError(str(exc)) from exc
+    except NasCoreError as exc:  # the data set for the ONNX check
+        raise CliError(f"cannot check the export: {exc}") from exc
+    except OSError as exc:
+        raise CliError(f"{target}: cannot write: {exc.strerror or 'the system refused'}") from exc
+    err(f"exported {args.model} of session {args.session} as {args.format}:")
+    for path in written:
+        out(str(path))
+    return 0
+
+
+def export_with_weights(store, session: str, output: str, data_dir: Path) -> tuple[int, int, int]:
+    """Write `session` and its recorded weights as one archive; (events, weights
+    bundled, weights missing)."""
+    from nas_core.events import TrainingFinished, export_session
+    from nas_core.weights import WeightStore, write_archive
+
+    buffer = io.BytesIO()
+    n = export_session(store, session, buffer)
+    digests = [
+        e.event.result.weights.digest
+        for e in store.read(session)
+        if isinstance(e.event, TrainingFinished) and e.event.result.weights is not None
+    ]
+    bundled, missing = write_archive(
+        buffer.getvalue(), session, digests, WeightStore.in_data_dir(data_dir), output
+    )
+    return n, bundled, missing
+
+
+def import_archive(store, file: str, data_dir: Path):
+    """Import an archive of ``remap export --with-weights``: every member checked, then
+    the session imported, then its weights stored. Returns (ImportResult, weights)."""
+    from nas_core.events import (
+        SessionFileError,
+        TrainingFinished,
+        import_session,
+        read_session_file,
+    )
+    from nas_core.weights import WeightsError, WeightStore, read_archive
+
+    try:
+        name, session_bytes, weights = read_archive(file)
+        parsed = read_session_file(session_bytes)
+    except (WeightsError, SessionFileError) as exc:
+        raise CliError(f"{file}: {exc}" if isinstance(exc, SessionFileError) else str(exc)) from exc
+    recorded = {
+        e.event.result.weights.digest
+        for e in parsed.envelopes
+        if isinstance(e.event, TrainingFinished) and e.event.result.weights is not None
+    }
+    stray = sorted(set(weights) - recorded)
+    if stray:
+        raise CliError(
+            f"{file}: weights/{stray[0][:2]}/{stray[0]}.pt is not recorded by any "
+            f'"training finished" of {name}; nothing was imported'
+        )
+    try:
+        result = import_session(store, session_bytes, data_root=data_dir)
+    except SessionFileError as exc:
+        raise CliError(f"{file} ({name}): {exc}") from exc
+    target = WeightStore.in_data_dir(data_dir)
+    for digest, data in weights.items():
+        target.put(data, digest)
+    return result, len(weights)
