@@ -192,6 +192,47 @@ def test_dropping_a_session_file_imports_and_opens_it(server, page, screenshot) 
     screenshot(page, "import-drop-opened")
 
 
+def test_dropping_an_archive_with_weights_imports_its_models_and_their_files(
+    server, page, tmp_path
+) -> None:
+    import base64
+    import io
+    import zipfile
+
+    source = server.new_session("shipped with weights", sample=2, epochs=1, limit=300)
+    server.wait_idle(source)
+    archive = tmp_path / "s.zip"
+    from remap_server.cli import main
+
+    assert main(["export", source, "-o", str(archive), "--with-weights",
+                 "--data-dir", str(server.data_dir)]) == 0  # fmt: skip
+    # the same archive under another session id, so that the import adds a session
+    out = io.BytesIO()
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name.endswith(".remap.jsonl"):
+                lines = data.decode().splitlines()
+                data = ("\n".join(json.dumps({**json.loads(line), "session": "zipped1"})
+                                   for line in lines) + "\n").encode()  # fmt: skip
+                name = "zipped1.remap.jsonl"
+            dst.writestr(name, data)
+    app = open_app(page, server, source, 2)
+    drop = """([name, b64]) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, {type: "application/zip"}));
+      const app = document.querySelector('remap-app');
+      app.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, composed: true}));
+    }"""
+    with page.expect_navigation():
+        page.evaluate(drop, ["shipped.zip", base64.b64encode(out.getvalue()).decode()])
+    assert "session=zipped1" in page.url
+    assert app.locator("header").get_by_text("shipped with weights").count() == 1
+    rows = server.get("/api/sessions/zipped1/models")
+    assert [r["weights"] for r in rows] == ["present", "present"]
+
+
 def test_training_overrides_from_the_generate_view(server, page, screenshot) -> None:
     session = server.new_session("overrides", sample=2, epochs=2, limit=300)
     server.wait_idle(session)

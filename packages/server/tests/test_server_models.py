@@ -122,3 +122,82 @@ def test_a_missing_file_is_listed_missing(trained, tmp_path, capsys) -> None:
     assert main(["model", "export", session, "m1", "--format", "python", "-o",
                  str(tmp_path / "m1.py"), "--data-dir", str(copy)]) == 1  # fmt: skip
     assert "weights missing" in capsys.readouterr().err
+
+
+def _archive_of(trained, tmp_path) -> bytes:
+    root, session, _state = trained
+    archive = tmp_path / "s.zip"
+    assert main(["export", session, "-o", str(archive), "--with-weights",
+                 "--data-dir", str(root)]) == 0  # fmt: skip
+    return archive.read_bytes()
+
+
+def _server_on(root, **limits):
+    from remap_server.app import Limits
+
+    store = EventStore(root / "remap.db")
+    service = SessionService(store, data_root=root, processes=1)
+    app = create_app(service, limits=Limits(**limits)) if limits else create_app(service)
+    return store, service, TestClient(app, base_url="http://127.0.0.1")
+
+
+def _rewritten(data: bytes, change) -> bytes:
+    """The archive `data` with each member's bytes passed through ``change(name, bytes)``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, change(name, src.read(name)))
+    return out.getvalue()
+
+
+def test_the_archive_imports_over_http_with_its_weights(trained, tmp_path) -> None:
+    _root, session, _state = trained
+    data = _archive_of(trained, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    store, service, client = _server_on(elsewhere)
+    zip_type = {"content-type": "application/zip"}
+    try:
+        with client:
+            # refused whole: not a zip; a weights file whose bytes are not its digest's
+            r = client.post("/api/import", content=b"{}\n", headers=zip_type)
+            assert r.status_code == 400
+            assert "not a .zip archive" in r.json()["error"]
+            damaged = _rewritten(data, lambda n, b: b[:-1] + b"x" if n.endswith(".pt") else b)
+            r = client.post("/api/import", content=damaged, headers=zip_type)
+            assert r.status_code == 422, r.text
+            assert "is damaged (its SHA-256 differs)" in r.json()["error"]
+            assert client.get("/api/sessions").json() == []  # nothing was written
+            assert not list(elsewhere.glob("weights/*/*.pt"))
+            # accepted: the session and every weights file
+            r = client.post("/api/import", content=data, headers=zip_type)
+            assert r.status_code == 200, r.text
+            assert r.json()["session"] == session
+            rows = client.get(f"/api/sessions/{session}/models").json()
+            assert [row["weights"] for row in rows] == ["present", "present"]
+    finally:
+        service.close()
+        store.close()
+
+
+def test_an_archive_that_unpacks_past_the_import_limit_is_refused(trained, tmp_path) -> None:
+    _root, session, _state = trained
+    bomb = io.BytesIO()  # 8 MB of zeros packs into a few kB
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"{session}.remap.jsonl", b"{}\n")
+        z.writestr(f"weights/ab/ab{'0' * 62}.pt", bytes(8 << 20))
+    assert len(bomb.getvalue()) < 1 << 20
+    small = tmp_path / "small"
+    small.mkdir()
+    store, service, client = _server_on(small, import_bytes=1 << 20)
+    try:
+        with client:
+            r = client.post(
+                "/api/import", content=bomb.getvalue(), headers={"content-type": "application/zip"}
+            )
+            assert r.status_code == 422, r.text
+            said = r.json()["error"]
+            assert "unpacks to 8,388,611 bytes, more than the 1,048,576 allowed" in said
+    finally:
+        service.close()
+        store.close()

@@ -330,8 +330,13 @@ async def export(request: Request) -> Response:
     )
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+
+
 async def import_file(request: Request) -> Response:
     hub = _hub(request)
+    if request.headers.get("content-type", "").split(";")[0].strip() == "application/zip":
+        return await _import_archive(request, hub)
     data = await _body(request, hub.limits.import_bytes, lines=True)
 
     def run():
@@ -346,6 +351,36 @@ async def import_file(request: Request) -> Response:
         raise ApiError(400, exc.reason, None, exc.line) from exc
     except RecursionError as exc:
         raise _too_deep(exc, line=True) from exc
+    return _json(result)
+
+
+async def _import_archive(request: Request, hub) -> Response:
+    """A ``.zip`` of ``remap export --with-weights``: checked whole, then imported with its
+    weights (the server stays their only writer)."""
+    from nas_core.weights import WeightsError, import_archive
+
+    try:
+        data = await read_body(request, hub.limits.import_bytes)
+    except BodyTooLarge as exc:
+        raise ApiError(413, str(exc), None) from exc
+    if not data.startswith(ZIP_MAGIC):
+        raise ApiError(400, "the body is not a .zip archive (Content-Type says application/zip)")
+
+    def run():
+        with hub.lock:
+            return import_archive(
+                hub.store, io.BytesIO(data), data_root=hub.data_dir,
+                max_bytes=hub.limits.import_bytes,
+            )  # fmt: skip
+
+    try:
+        result, _stored = await run_in_threadpool(run)
+    except WeightsError as exc:
+        raise ApiError(422, str(exc).removeprefix("<archive>: ")) from exc
+    except UnsafeSessionFile as exc:
+        raise ApiError(422, exc.reason, exc.path, exc.line) from exc
+    except SessionFileError as exc:
+        raise ApiError(400, f"the archive's session file: {exc.reason}", None, exc.line) from exc
     return _json(result)
 
 
@@ -514,7 +549,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "POST", "/api/import", import_file, "importSession",
-        "Import a .remap.jsonl file (events the store holds are skipped)",
+        "Import a .remap.jsonl file (events the store holds are skipped), or with"
+        " Content-Type application/zip the archive of `remap export --with-weights`",
         {200: Content("imported", ImportResult)}, errors=_WRITE_ERRORS,
         body=Content("", {"type": "string"}, "application/x-ndjson"),
     ),
@@ -672,7 +708,10 @@ def create_app(
             BrowserGuard,
             host=host,
             allow_origins=origins,
-            body_types={"/api/import": SESSION_FILE_TYPES, "/api/weights/": WEIGHTS_TYPES},
+            body_types={
+                "/api/import": (*SESSION_FILE_TYPES, "application/zip"),
+                "/api/weights/": WEIGHTS_TYPES,
+            },
         )
     )
     if token:

@@ -87,37 +87,16 @@ def export_with_weights(store, session: str, output: str, data_dir: Path) -> tup
 
 
 def import_archive(store, file: str, data_dir: Path):
-    """Import an archive of ``remap export --with-weights``: every member checked, then
-    the session imported, then its weights stored. Returns (ImportResult, weights)."""
-    from nas_core.events import (
-        SessionFileError,
-        TrainingFinished,
-        import_session,
-        read_session_file,
-    )
-    from nas_core.weights import WeightsError, WeightStore, read_archive
+    """Import an archive of ``remap export --with-weights`` (`nas_core.weights.
+    import_archive`: every member checked before anything is written). Returns
+    (ImportResult, weights stored)."""
+    from nas_core.events import SessionFileError
+    from nas_core.weights import WeightsError
+    from nas_core.weights import import_archive as import_checked
 
     try:
-        name, session_bytes, weights = read_archive(file)
-        parsed = read_session_file(session_bytes)
-    except (WeightsError, SessionFileError) as exc:
-        raise CliError(f"{file}: {exc}" if isinstance(exc, SessionFileError) else str(exc)) from exc
-    recorded = {
-        e.event.result.weights.digest
-        for e in parsed.envelopes
-        if isinstance(e.event, TrainingFinished) and e.event.result.weights is not None
-    }
-    stray = sorted(set(weights) - recorded)
-    if stray:
-        raise CliError(
-            f"{file}: weights/{stray[0][:2]}/{stray[0]}.pt is not recorded by any "
-            f'"training finished" of {name}; nothing was imported'
-        )
-    try:
-        result = import_session(store, session_bytes, data_root=data_dir)
+        return import_checked(store, file, data_root=data_dir)
+    except WeightsError as exc:
+        raise CliError(str(exc)) from exc
     except SessionFileError as exc:
-        raise CliError(f"{file} ({name}): {exc}") from exc
-    target = WeightStore.in_data_dir(data_dir)
-    for digest, data in weights.items():
-        target.put(data, digest)
-    return result, len(weights)
+        raise CliError(f"{file}: {exc}") from exc

@@ -5,7 +5,7 @@ stopping) are a ``torch.save`` of the ``state_dict``, stored once under the data
 as ``weights/<digest[:2]>/<digest>.pt`` by the process that trained the model (never by
 the store's writer); "training finished" records their `Weights` (digest and size) in
 its result. Remote workers send theirs to the server (`RemoteWeights`). A session and
-its weights travel as one ``.zip`` (`write_archive`, `read_archive`).
+its weights travel as one ``.zip`` (`write_archive`, `read_archive`, `import_archive`).
 
 `state_dict_bytes` and `load_state_dict` need torch and load it on first use.
 """
@@ -23,6 +23,7 @@ from .store import WEIGHTS_DIR, WeightStore, digest_of
 
 if TYPE_CHECKING:
     from .codec import load_state_dict, state_dict_bytes
+    from .import_archive import import_archive
 
 __all__ = [
     "DIGEST",
@@ -33,6 +34,7 @@ __all__ = [
     "Weights",
     "WeightsError",
     "digest_of",
+    "import_archive",
     "is_archive",
     "is_digest",
     "load_state_dict",
@@ -41,7 +43,11 @@ __all__ = [
     "write_archive",
 ]
 
-_LAZY = {"load_state_dict": ".codec", "state_dict_bytes": ".codec"}
+_LAZY = {
+    "load_state_dict": ".codec",
+    "state_dict_bytes": ".codec",
+    "import_archive": ".import_archive",  # it imports the event log, which imports us
+}
 
 
 def __getattr__(name: str):

@@ -59,17 +59,25 @@ def write_archive(
     return bundled, missing
 
 
-def read_archive(file: str | os.PathLike | IO[bytes]) -> tuple[str, bytes, dict[str, bytes]]:
+def read_archive(
+    file: str | os.PathLike | IO[bytes], *, max_bytes: int | None = None
+) -> tuple[str, bytes, dict[str, bytes]]:
     """The archive's session file (its name and bytes) and its weights by digest, each
-    checked; `WeightsError` naming the member at fault."""
+    checked; `WeightsError` naming the member at fault. `max_bytes`: the most its
+    members may unpack to, together (checked before anything is unpacked)."""
     name = str(file) if isinstance(file, str | os.PathLike) else "<archive>"
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise WeightsError(f"{name}: not a readable .zip archive ({exc})") from exc
+        raise WeightsError(f"{name}: not a readable .zip archive (damaged, or not a zip)") from exc
     sessions: list[str] = []
     weights: dict[str, bytes] = {}
     with archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if max_bytes is not None and unpacked > max_bytes:
+            raise WeightsError(
+                f"{name}: unpacks to {unpacked:,} bytes, more than the {max_bytes:,} allowed"
+            )
         for info in archive.infolist():
             member = info.filename
             if info.is_dir():
@@ -87,7 +95,9 @@ def read_archive(file: str | os.PathLike | IO[bytes]) -> tuple[str, bytes, dict[
             try:
                 data = archive.read(info)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise WeightsError(f"{name}: member {member} cannot be read ({exc})") from exc
+                raise WeightsError(
+                    f"{name}: member {member} cannot be read (the archive is damaged)"
+                ) from exc
             if digest_of(data) != match.group(2):
                 raise WeightsError(f"{name}: member {member} is damaged (its SHA-256 differs)")
             weights[match.group(2)] = data

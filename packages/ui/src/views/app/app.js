@@ -101,12 +101,16 @@ export class RemapApp extends RemapElement {
     });
   }
 
-  /** POST a dropped `.remap.jsonl` to /api/import, then open the session it holds. */
+  /** POST a dropped `.remap.jsonl` (or the `.zip` of `remap export --with-weights`) to
+   * /api/import, then open the session it holds. */
   async importFile(file) {
     if (!file) return;
     try {
+      const zip = file.name.toLowerCase().endsWith(".zip");
       const response = await this.session.fetch(this.session.url("/api/import"), {
-        method: "POST", headers: { "content-type": "application/x-ndjson" }, body: await file.text(),
+        method: "POST",
+        headers: { "content-type": zip ? "application/zip" : "application/x-ndjson" },
+        body: zip ? await file.arrayBuffer() : await file.text(),
       });
       const text = await response.text();
       let body = null;
