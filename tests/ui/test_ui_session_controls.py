@@ -8,6 +8,7 @@ and the overview."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -49,8 +50,8 @@ def open_app(page, server, session: str, models: int, tab: str | None = None) ->
 
 @pytest.fixture
 def slow_session(server):
-    """Four models of 300 epochs: one trains, the rest wait. Cancelled afterwards."""
-    session = server.new_session("controls", sample=4, epochs=300, limit=500)
+    """Four models of 1000 epochs: one trains, the rest wait. Cancelled afterwards."""
+    session = server.new_session("controls", sample=4, epochs=1000, limit=500)
     yield session
     cancel_the_rest(server, session)
 
@@ -132,12 +133,13 @@ def test_cancel_every_model_of_a_brushed_set(server, page, screenshot, slow_sess
     brushbar = overview.get_by_role("region", name="Brushed models")
     cancel = brushbar.locator("[data-cancel-brushed]")
     cancel.wait_for(timeout=WAIT_MS)
-    assert "Cancel 4 queued / training" in cancel.inner_text()
+    # all four, or three when the first one's training ended meanwhile (a busy machine)
+    assert re.search(r"Cancel [34] queued / training", cancel.inner_text())
     screenshot(page, "overview-brush-cancel")
     queued = [m for m, v in state_of(server, session)["models"].items() if v["status"] == "queued"]
     cancel.click()
     # every model ends cancelled, except one whose training ended between the label above
-    # and the click (on a busy machine a 300-epoch training can): none is left to train
+    # and the click (on a busy machine a 1000-epoch training can): none is left to train
     poll(
         lambda: all(
             v["status"] in ("cancelled", "done")
@@ -228,7 +230,7 @@ def test_dropping_an_archive_with_weights_imports_its_models_and_their_files(
     with page.expect_navigation():
         page.evaluate(drop, ["shipped.zip", base64.b64encode(out.getvalue()).decode()])
     assert "session=zipped1" in page.url
-    assert app.locator("header").get_by_text("shipped with weights").count() == 1
+    app.locator("header").get_by_text("shipped with weights").wait_for()
     rows = server.get("/api/sessions/zipped1/models")
     assert [r["weights"] for r in rows] == ["present", "present"]
 
