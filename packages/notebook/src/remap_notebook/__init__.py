@@ -1,0 +1,1 @@
+"""REMAP's views inside Jupyter notebooks."""
