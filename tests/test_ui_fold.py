@@ -64,6 +64,7 @@ from nas_core.events import (
     event_kind,
     fold,
 )
+from nas_core.events.kinds import Imported
 from nas_core.specs import EpochMetrics
 from nas_core.train_overrides import TrainOverrides
 
@@ -72,6 +73,7 @@ FOLD_JS = ROOT / "packages" / "ui" / "src" / "core" / "fold.js"
 SESSION_JS = FOLD_JS.with_name("session.js")
 sys.path.insert(0, str(ROOT / "packages" / "nas_core" / "tests"))
 
+from nas_core_auto_search_sim import auto_search_story  # noqa: E402
 from nas_core_oneshot_sim import oneshot_story  # noqa: E402
 
 from nas_core_event_sim import Sim, actions  # noqa: E402
@@ -237,6 +239,11 @@ def handwritten_log() -> list:
     sim.command(CancelModels(models=(sim.state.queue[0], "m4")))
     oneshot_story(sim, rnd)  # issue 18: every one-shot kind
     sim.command(SetLimits(limits=Limits(max_params=30_000)))  # issue 19: the cap from the UI
+    auto_search_story(sim)  # issue 21: every steering kind
+    sim.import_search("m4", 3, 90)  # issue 20: two imported models, one with predictions
+    sim.import_search("m4", 3, 90)  # the same lines again: a retry appends nothing
+    sim.embed(next(m for m, s in sim.state.models.items()
+                   if isinstance(s.origin, Imported) and s.result is not None))  # fmt: skip
     return sim.envelopes
 
 
@@ -314,3 +321,77 @@ def test_a_seed_within_the_safe_range_stays_a_number(node, tmp_path):
         tmp_path,
         [{"envelopes": sim.envelopes, "seqs": [sim.envelopes[-1].seq], "batches": []}],
     )
+
+
+# Issue 20: a page starts its fold from the server's state at seq k (`GET …/state`) and
+# folds only the events after k. Reads {"cases": [{"lines", "snapshots": [text at k]}]}
+# and prints, per case and snapshot, toJSON of fromJSON(state at k) folded on to the end,
+# beside toJSON of the fold from seq 1.
+SNAPSHOT_SCRIPT = """
+import { foldInto, foldUpTo, fromJSON, toJSON } from %s;
+import { parseEnvelope } from %s;
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+const out = [];
+for (const { lines, snapshots } of JSON.parse(input).cases) {
+  const envelopes = lines.map(parseEnvelope);
+  const whole = toJSON(foldUpTo(envelopes));
+  const resumed = snapshots.map((text) => {
+    const state = fromJSON(parseEnvelope(text));
+    const tail = envelopes.filter((e) => e.seq > state.last_seq);
+    return toJSON(foldInto(state, tail));
+  });
+  out.push({ whole, resumed });
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def snapshot_check(node: str, tmp_path: Path, cases: list[tuple[list, list[int]]]) -> None:
+    """For each (log, cuts): the client fold from the server's state at each cut plus the
+    events after it equals the client fold from seq 1, and both equal Python's."""
+    script = tmp_path / "snapshot_check.mjs"
+    script.write_text(
+        SNAPSHOT_SCRIPT % (json.dumps(FOLD_JS.as_uri()), json.dumps(SESSION_JS.as_uri()))
+    )
+    payload = {
+        "cases": [
+            {
+                "lines": [msgspec.json.encode(e).decode() for e in envelopes],
+                # the server's answer to GET /state at the cut, as it sends it
+                "snapshots": [
+                    msgspec.json.encode(fold(e for e in envelopes if e.seq <= k)).decode()
+                    for k in cuts
+                ],
+            }
+            for envelopes, cuts in cases
+        ]
+    }
+    done = subprocess.run(
+        [node, str(script)], input=json.dumps(payload).encode(), capture_output=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    for (envelopes, cuts), result in zip(cases, json.loads(done.stdout), strict=True):
+        py = python_state(envelopes, envelopes[-1].seq)
+        assert not differences(py, result["whole"])
+        for k, js in zip(cuts, result["resumed"], strict=True):
+            found = differences(result["whole"], js)
+            assert not found, f"from the state at seq {k}:\n" + "\n".join(found)
+
+
+def test_a_fold_from_the_servers_state_at_any_seq_equals_the_fold_from_seq_1(node, tmp_path):
+    envelopes = handwritten_log()
+    snapshot_check(node, tmp_path, [(envelopes, list(range(envelopes[-1].seq + 1)))])
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(actions, min_size=4, max_size=4), st.randoms(use_true_random=False))
+def test_random_sessions_fold_on_from_a_snapshot_the_same(node, tmp_path_factory, steps_lists, rnd):
+    cases = []
+    for steps in steps_lists:
+        sim = Sim()
+        sim.play(steps)
+        last = sim.envelopes[-1].seq
+        cases.append((sim.envelopes, sorted({0, last, *(rnd.randint(1, last) for _ in range(3))})))
+    snapshot_check(node, tmp_path_factory.mktemp("snap"), cases)

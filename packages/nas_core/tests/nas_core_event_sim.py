@@ -85,7 +85,8 @@ ACTIONS = (
     "sample", "ablate", "vary", "handcraft", "enqueue", "reorder", "cancel", "drawer_add",
     "drawer_remove", "view", "start", "epoch", "finish", "fail", "stop", "embed", "layout",
     "stale", "replicate", "pause", "resume", "concurrency", "cancel_models",
-    "limits", "oneshot",
+    "limits", "oneshot", "auto_search",
+    "import",  # issue 20: a search REMAP did not run
 )  # fmt: skip
 
 # training and embedding are drawn more often than the commands, as in a real session;
@@ -207,6 +208,28 @@ class Sim:
         pending += [Pending(f"{model}:layout:{e.projection}", e) for e in update.relayouts]
         self.append(pending)
 
+    def import_search(self, like: str, n: int, k: int) -> None:
+        """Import one or two models with `like`'s architecture (as a search file would
+        bring them: some with predictions and a test accuracy, some without)."""
+        import json
+
+        from nas_core.imports import import_events, parse_search_lines
+
+        rnd = random.Random(n)
+        arch = msgspec.to_builtins(self.state.models[like].arch)
+        lines = []
+        for j in range(1 + n % 2):
+            line = {"name": f"t{k}.{j}", "architecture": arch, "epochs": [
+                {"epoch": 1, "wall_s": 1.5, "val_acc": rnd.random()},
+                {"epoch": 2, "wall_s": 2.5, "val_acc": rnd.random(), "val_loss": rnd.random()},
+            ], "started_s": float(j)}  # fmt: skip
+            if (n + j) % 3:
+                line["test_acc"] = rnd.random()
+                line["predictions"] = [rnd.randrange(10) for _ in range(DIGITS.n_test)]
+            lines.append(json.dumps(line))
+        search = parse_search_lines("\n".join(lines))
+        self.append(import_events(search, self.state, search_id=f"s{k}", source="sim"))
+
     def layout(self, rnd: random.Random, k: int) -> None:
         projection = rnd.choice(["structure", "predictions"])
         placed = self.state.embeddings.get(projection, {})
@@ -224,7 +247,7 @@ class Sim:
         rnd = random.Random(n)
         models = list(self.state.models)
         pick = models[n % len(models)] if models else None
-        queue = list(self.state.queue)
+        queue = [m for m in self.state.queue if m in self.state.models]  # not supernets
         running = self._models("running")
         if action == "sample":
             self.try_command(Sample(count=1 + n % 3, seed=n, id=f"k{k}"))
@@ -259,8 +282,8 @@ class Sim:
             projection = rnd.choice(["accuracy", "structure", "predictions", "search"])
             chosen = None if n % 3 == 0 else n % 10
             self.try_command(ChangeView(projection=projection, selected_class=chosen))
-        elif action == "start" and queue:
-            self.start(queue[0])
+        elif action == "start" and any(q in self.state.models for q in queue):
+            self.start(next(q for q in queue if q in self.state.models))  # not a supernet
         elif action == "epoch" and running:
             self.epoch(running[n % len(running)], rnd)
         elif action == "finish" and running:
@@ -271,7 +294,11 @@ class Sim:
             self.stop(running[n % len(running)])
         elif action == "embed":
             placed = self.state.embeddings.get("structure", {})
-            done = [m for m in self._models("done") if m not in placed]
+            done = [
+                m
+                for m in self._models("done")
+                if m not in placed and (r := self.state.models[m].result) and r.predictions
+            ]  # fmt: skip (an imported model without predictions is not embedded)
             if done:
                 self.embed(done[0])
         elif action == "layout":
@@ -288,6 +315,12 @@ class Sim:
             from nas_core_oneshot_sim import oneshot_step
 
             oneshot_step(self, n)
+        elif action == "import" and pick:  # issue 20: models a search REMAP did not run
+            self.import_search(pick, n, k)
+        elif action == "auto_search":  # issue 21: one step of steering an automated search
+            from nas_core_auto_search_sim import auto_search_step
+
+            auto_search_step(self, n)
         elif action == "limits":  # issue 19: the parameter cap changed from the UI
             self.try_command(SetLimits(limits=Limits(max_params=20_000 + 10_000 * (n % 3))))
         elif action == "cancel_models" and (queue or running):

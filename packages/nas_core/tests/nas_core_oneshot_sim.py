@@ -14,6 +14,7 @@ from nas_core.events import Pending
 from nas_core.events import kinds as k
 from nas_core.events.commands import (
     AssembleCandidate,
+    Cancel,
     ClearRegion,
     ContinueSearch,
     DefineSupernet,
@@ -21,6 +22,7 @@ from nas_core.events.commands import (
     HighlightBlocks,
     PauseSearch,
     RankCheck,
+    Reorder,
     SampleSearchSpace,
     SelectRegion,
     StartSearch,
@@ -54,7 +56,7 @@ def _score(sim, w: EvalWork, limit: int = 64) -> None:
     sim.append(pending)
 
 
-def _train(sim, supernet: str, fail: bool = False, epochs: int = 2) -> None:
+def _train(sim, supernet: str, fail: bool = False, epochs: int = 2, retry: bool = False) -> None:
     r = sim.state.oneshot.supernets[supernet]
     a = r.attempts + 1
     sim.append([Pending(f"st-{supernet}-{a}", k.SupernetTrainingStarted(supernet, a, "w1"))])
@@ -62,7 +64,8 @@ def _train(sim, supernet: str, fail: bool = False, epochs: int = 2) -> None:
         ev = k.SupernetEpochCompleted(supernet, a, e, 2.0 / e, 2.1 / e, 0.1, 0.05)
         sim.append([Pending(f"se-{supernet}-{a}-{e}", ev)])
     if fail:
-        sim.append([Pending(f"sf-{supernet}-{a}", k.SupernetTrainingFailed(supernet, a, "boom"))])
+        failed = k.SupernetTrainingFailed(supernet, a, "boom", will_retry=retry)
+        sim.append([Pending(f"sf-{supernet}-{a}", failed)])
         return
     sha = hashlib.sha256(f"{supernet}{a}".encode()).hexdigest()
     done = k.SupernetTrainingFinished(supernet, a, sha, 1234, f"supernets/s1/{sha}.pt", 3.5, 0.4)
@@ -93,7 +96,7 @@ def _drain(sim, steps: int = 200) -> None:
 
 
 def _finish_models(sim, rnd: random.Random) -> None:
-    for mid in list(sim.state.queue):
+    for mid in [m for m in sim.state.queue if m in sim.state.models]:
         sim.start(mid)
         sim.finish(mid, rnd)
 
@@ -104,7 +107,11 @@ def oneshot_story(sim, rnd: random.Random) -> None:
     block = AddBlock(layer="L1", components=(Conv(16, 3), ReLU()))
     sim.command(EditSupernet(supernet="s1", edits=(block,)))
     sim.command(TrainSupernet(supernet="s2", epochs=2, seed=3))
+    _train(sim, "s2", fail=True, retry=True)  # a crash, retried: back at the queue's head
     _train(sim, "s2", fail=True)
+    sim.command(TrainSupernet(supernet="s2", epochs=2, seed=4))  # a queue entry: cancelled
+    sim.command(Reorder(order=("s2",)))
+    sim.command(Cancel(model="s2"))
     sim.command(TrainSupernet(supernet="s1", epochs=2, seed=2**62 + 5))
     _train(sim, "s1")
     sim.command(SampleSearchSpace(supernet="s1", count=10, seed=4))

@@ -499,5 +499,7 @@ def test_command_schema_lists_every_command():
         "define_supernet", "edit_supernet", "train_supernet", "sample_search_space",
         "start_search", "continue_search", "pause_search", "select_region",
         "clear_region", "highlight_blocks", "assemble_candidate", "rank_check",
+        "start_auto_search", "pause_auto_search", "resume_auto_search", "stop_auto_search",
+        "set_auto_search_budget", "constrain_auto_search", "add_to_auto_search",  # issue 21
     ))  # fmt: skip
     assert schema["anyOf"][0]["$ref"].startswith("#/$defs/")

@@ -40,6 +40,7 @@ CONTRACT_KINDS = {
     "queue_reordered", "drawer_changed", "view_changed", "model_embedded", "layout_recomputed",
     "queue_paused", "queue_resumed", "concurrency_changed",  # issue 19
     "limits_changed",  # issue 19: the parameter cap from the UI
+    "model_imported",  # issue 20: a search REMAP did not run
     # issue 18: the one-shot search
     "supernet_defined", "supernet_training_queued", "supernet_training_started",
     "supernet_epoch_completed", "supernet_training_finished", "supernet_training_failed",
@@ -47,6 +48,9 @@ CONTRACT_KINDS = {
     "search_iteration_planned", "subgraph_evaluated", "search_iteration_completed",
     "search_paused", "search_continued", "region_selected", "region_cleared",
     "blocks_highlighted", "candidate_assembled", "rank_check_started", "rank_check_completed",
+    # issue 21: steering automated searches
+    "auto_search_started", "auto_search_paused", "auto_search_resumed", "auto_search_stopped",
+    "auto_search_budget_changed", "auto_search_constrained", "auto_search_population_added",
 }  # fmt: skip
 
 

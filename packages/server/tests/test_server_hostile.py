@@ -27,7 +27,7 @@ from starlette.testclient import TestClient
 
 from nas_core.service import SessionService
 from remap_server import create_app
-from remap_server.app import _bad_utf8
+from remap_server.body import _bad_utf8
 from remap_server.cli import main
 
 TRAINED = "trained"  # the conftest's session: 3 trained models, read here, never written

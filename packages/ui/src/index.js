@@ -26,8 +26,9 @@
 //   it shows and the commands it posts, with a screenshot to out/screenshots/.
 export { RemapElement } from "./core/element.js";
 export { emptyState, foldInto, foldUpTo, toJSON } from "./core/fold.js";
-export { RemapError, Session, sessionFor } from "./core/session.js";
+export { RemapError, Session, sessionFor, staticSession } from "./core/session.js";
 export { SnacChip } from "./views/snac-chip/snac-chip.js";
+export { SnacDiff, diffUrl } from "./views/snac-chip/snac-diff.js";
 export { RemapOverview } from "./views/overview/overview.js";
 export { RemapDrawer } from "./views/drawer/drawer.js";
 export { RemapGenerate } from "./views/generate/generate.js";
@@ -36,6 +37,7 @@ export { RemapInspector } from "./views/inspector/inspector.js";
 export { RemapClasses } from "./views/classes/classes.js";
 export { RemapTimeline } from "./views/timeline/timeline.js";
 export { RemapSessionControls } from "./views/session-controls/session-controls.js";
+export { RemapAutoSearch } from "./views/autosearch/autosearch.js";
 export { RemapApp } from "./views/app/app.js";
 // the one-shot search (issue 18): the Search tab's views
 export { RemapLego } from "./views/lego/lego.js";
@@ -43,3 +45,4 @@ export { RemapSupergraph } from "./views/supergraph/supergraph.js";
 export { RemapSearchspace } from "./views/searchspace/searchspace.js";
 export { RemapBlockinfo } from "./views/blockinfo/blockinfo.js";
 export { RemapSearch } from "./views/search/search.js";
+export { RemapMast } from "./views/mast/mast.js"; // MAST's overview (issue 20)

@@ -121,12 +121,12 @@ class EpochMetrics(_Value):
     record): a diverged training never records NaN or infinity, it fails instead."""
 
     epoch: PositiveInt
-    train_loss: NonNegative
-    train_acc: Accuracy
-    val_loss: NonNegative
+    train_loss: NonNegative | None  # None: not recorded (an imported search's epoch)
+    train_acc: Accuracy | None
+    val_loss: NonNegative | None
     val_acc: Accuracy
     seconds: NonNegative
-    lr: NonNegative
+    lr: NonNegative | None
 
 
 class TrainResult(_Value):
@@ -146,15 +146,15 @@ class TrainResult(_Value):
     epochs: PositiveInt
     best_epoch: PositiveInt
     stopped_early: bool
-    test_loss: NonNegative
+    test_loss: NonNegative | None  # None: not recorded (an imported search's model)
     test_acc: Accuracy
     per_class_acc: tuple[Accuracy, ...]
     confusion: tuple[tuple[Count, ...], ...]
     predictions: bytes
     params: Count
     flops: Count
-    forward_ms: NonNegative
-    backward_ms: NonNegative
+    forward_ms: NonNegative | None
+    backward_ms: NonNegative | None
     wall_s: NonNegative
     device: str
     weights: Weights | None = None  # the tested weights' file (None: not kept, old logs)

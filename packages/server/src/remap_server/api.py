@@ -116,6 +116,7 @@ class Content:
     description: str
     schema: Any = None
     media: str = "application/json"
+    lines: tuple[Any, ...] = ()  # a JSON-lines body: the types its lines are (components)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,9 @@ def openapi(version: str, endpoints: Sequence[Endpoint]) -> dict[str, Any]:
         for content in (e.body, *e.answers.values()):
             if content is not None and _is_type(content.schema) and content.schema not in types:
                 types.append(content.schema)
+            for line in () if content is None else content.lines:
+                if line not in types:
+                    types.append(line)
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}"
     )
@@ -180,6 +184,8 @@ def openapi(version: str, endpoints: Sequence[Endpoint]) -> dict[str, Any]:
         if c.schema is None:
             return {"description": c.description}
         schema = refs[c.schema] if _is_type(c.schema) else c.schema
+        if c.lines:  # what each line is, beside the string a client sends
+            schema = {**schema, "x-remap-line": {"anyOf": [refs[t] for t in c.lines]}}
         return {"description": c.description, "content": {c.media: {"schema": schema}}}
 
     paths: dict[str, Any] = {}

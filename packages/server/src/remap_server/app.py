@@ -11,7 +11,6 @@ refuses requests a web page could send behind the user's back (see
 from __future__ import annotations
 
 import asyncio
-import codecs
 import io
 import re
 import threading
@@ -66,12 +65,19 @@ from .api import (
     path_param,
     query_param,
 )
+from .body import checked_body as _body
 from .data_api import PER_CLASS_DEFAULT, PER_CLASS_MAX, SPLITS, class_examples, example_png
+from .diff_api import DiffBody, model_diff, render_diff
 from .errors import ApiError, BodyTooLarge, status_of
+from .figure_api import figure, models_csv, models_parquet  # issue 22: take it out
+from .figures import FORMATS as FIGURE_FORMATS
+from .figures import PROJECTIONS
+from .figures import VIEWS as FIGURE_VIEWS
 from .model_api import WeightsStored, export_model_file, get_weights, list_models, put_weights
 from .models_table import ModelListed
 from .oneshot_api import TemplateList, list_templates
 from .paths import PathError, check_data_spec
+from .search_api import SEARCH_TYPES, SearchImported, SearchLine, import_search_file  # issue 20
 from .security import (
     SESSION_FILE_TYPES,
     BrowserGuard,
@@ -172,39 +178,6 @@ def _is_session_id(session: str) -> bool:
     except InputError:
         return False
     return True
-
-
-async def _body(request: Request, limit: int, *, lines: bool = False) -> bytes:
-    """The body, at most `limit` bytes, checked to be UTF-8 (msgspec would raise a bare
-    UnicodeDecodeError on a bad string); `lines`: a session file, whose error names the
-    line."""
-    try:
-        data = await read_body(request, limit)
-    except BodyTooLarge as exc:
-        raise ApiError(413, str(exc), None) from exc
-    offset = _bad_utf8(data)
-    if offset is not None:
-        line = data.count(b"\n", 0, offset) + 1
-        raise ApiError(
-            400,
-            f"the body is not valid UTF-8: byte 0x{data[offset]:02x} at offset {offset}",
-            None if lines else "$",
-            line if lines else None,
-        )
-    return data
-
-
-def _bad_utf8(data: bytes, chunk: int = 1 << 20) -> int | None:
-    """The offset of the first byte that is not UTF-8, else None (decoded in chunks, so
-    a large import never exists twice in memory)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    for start in range(0, len(data), chunk):
-        held = len(decoder.getstate()[0])  # the start of a character split across chunks
-        try:
-            decoder.decode(data[start : start + chunk], final=start + chunk >= len(data))
-        except UnicodeDecodeError as exc:
-            return start - held + exc.start
-    return None
 
 
 def _too_deep(exc: RecursionError, line: bool = False) -> ApiError:
@@ -311,6 +284,11 @@ async def state(request: Request) -> Response:
     hub = _hub(request)
     session = hub.session_id(request)
     at = _int_param(request, "at")
+    if at is None:  # issue 20: the service's fold (snapshot + tail), not a replay from seq 1
+        try:
+            return _json(await run_in_threadpool(hub.service.state, session))
+        except SessionSetAside:
+            pass  # its log does not restore, yet it may still fold: as before
     folded = await run_in_threadpool(load_state, hub.store, session, upto=at)
     return _json(folded)
 
@@ -518,6 +496,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {200: _SVG}, errors=_ERRORS,
         parameters=(SESSION_PARAM, path_param("model", {"type": "string"})),
     ),
+    Endpoint(  # issue 22: the chip diff
+        "GET", "/api/sessions/{session}/models/{model}/diff/{other}.svg", model_diff,
+        "modelDiff", "Two models' SNACs, the second's added, removed and changed layers "
+        "marked, with the changes in words",
+        {200: _SVG}, errors=_ERRORS,
+        parameters=(
+            SESSION_PARAM,
+            path_param("model", {"type": "string"}),
+            path_param("other", {"type": "string"}),
+            query_param("layout", {"enum": list(snacs.LAYOUTS)}),
+            query_param("height", {"type": "number", "minimum": 4, "maximum": 4096}),
+            query_param("words", {"type": "boolean"}, "false: no list of changes"),
+        ),
+    ),
     Endpoint(
         "GET", "/api/sessions/{session}/data/classes", class_examples, "classExamples",
         "The class names, example training images of each class, and the label of every "
@@ -599,6 +591,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         parameters=(path_param("digest", {"type": "string", "pattern": DIGEST}),),
         body=Content("", {"type": "string"}, "application/octet-stream"),
     ),
+    Endpoint(  # issue 22: the SNAC tool page's diff of any two architectures
+        "POST", "/api/snacs/diff", render_diff, "diffSnacs",
+        "Two architectures' SNACs (REMAP or Keras JSON), the second's added, removed and "
+        "changed layers marked, with the changes in words",
+        {200: _SVG}, errors=(400, 401, 403, 413, 415),
+        parameters=(
+            query_param("layout", {"enum": list(snacs.LAYOUTS)}),
+            query_param("height", {"type": "number", "minimum": 4, "maximum": 4096}),
+            query_param("words", {"type": "boolean"}, "false: no list of changes"),
+        ),
+        body=Content("", DiffBody),
+    ),
     Endpoint(
         "GET", "/api/weights/{digest}", get_weights, "getWeights",
         "A weights file, for a remote worker that continues a model's training (worker token)",
@@ -606,10 +610,46 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         errors=(400, 401, 403, 404),
         parameters=(path_param("digest", {"type": "string", "pattern": DIGEST}),),
     ),
+    Endpoint(  # issue 20: a search REMAP did not run (remap_server.search_api)
+        "POST", "/api/sessions/{session}/searches", import_search_file, "importSearch",
+        "Import a search REMAP did not run: a remap-search JSON-lines file (its line schema"
+        " is x-remap-line: SearchHeader, then SearchModel); checked whole, nothing written"
+        " if a line is bad",
+        {201: Content("imported", SearchImported)}, errors=_WRITE_ERRORS,
+        parameters=(SESSION_PARAM,),
+        body=Content("", {"type": "string"}, "application/x-ndjson", SearchLine),
+    ),
     Endpoint(  # issue 18
         "GET", "/api/oneshot/templates", list_templates, "listOneShotTemplates",
         "The bundled supernet templates of the one-shot search",
         {200: Content("the templates", TemplateList)}, errors=(401,),
+    ),
+    # --- issue 22, take it out: figures and tables (remap_server.figure_api) ---
+    Endpoint(
+        "GET", "/api/sessions/{session}/figures/{view}.{format}", figure, "getFigure",
+        "A view of the session as a print-ready figure: SVG, PDF (fonts embedded) or PNG",
+        {200: Content("the figure", {"type": "string"}, "image/svg+xml")}, errors=_ERRORS,
+        parameters=(
+            SESSION_PARAM,
+            path_param("view", {"enum": list(FIGURE_VIEWS)}),
+            path_param("format", {"enum": list(FIGURE_FORMATS)}),
+            query_param("projection", {"enum": list(PROJECTIONS)}, "the overview's projection"),
+            query_param("models", {"type": "string"}, "comma-separated model ids"),
+            query_param("dpi", {"type": "integer", "minimum": 24, "maximum": 1200},
+                        "a PNG's resolution (96)"),
+        ),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/models.csv", models_csv, "modelsCsv",
+        "The session's models as CSV: the drawer's columns plus origin and parent",
+        {200: Content("the table", {"type": "string"}, "text/csv")}, errors=_ERRORS,
+        parameters=(SESSION_PARAM, query_param("models", {"type": "string"})),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/models.parquet", models_parquet, "modelsParquet",
+        "The session's models as Parquet (the columns of models.csv, typed)",
+        {200: Content("the table", {"type": "string"}, "application/vnd.apache.parquet")},
+        errors=_ERRORS, parameters=(SESSION_PARAM, query_param("models", {"type": "string"})),
     ),
 )  # fmt: skip
 """The API: each route the app serves and what the OpenAPI document says of it."""
@@ -711,6 +751,7 @@ def create_app(
             body_types={
                 "/api/import": (*SESSION_FILE_TYPES, "application/zip"),
                 "/api/weights/": WEIGHTS_TYPES,
+                "/api/sessions/*/searches": SEARCH_TYPES,
             },
         )
     )

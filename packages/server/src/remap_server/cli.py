@@ -273,6 +273,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from .cli_auto_search import start_auto_search
 
     data_dir = _data_dir(args)
     spec = _data_spec(args)
@@ -285,7 +286,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
         try:
             service.create_session(args.name, spec, _settings(args), session=session)
-            service.start(session, args.models, seed=args.seed)
+            if args.strategy:  # issue 21: an automated search proposes the models
+                start_auto_search(service, session, args)
+            else:
+                service.start(session, args.models, seed=args.seed)
         except NasCoreError as exc:
             raise CliError(str(exc)) from exc
         _err(f"session {session}: training {args.models} models in {store.path}")
@@ -624,7 +628,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     training(n, 100)
     data_dir(n)
+    from .cli_auto_search import add_auto_search_flags
+
     n.add_argument("--name", default="new session", help="the session's name")
+    add_auto_search_flags(n)  # issue 21: --strategy, --budget-epochs
     n.set_defaults(run=cmd_new)
 
     s = sub.add_parser(
@@ -742,6 +749,12 @@ def _parser() -> argparse.ArgumentParser:
         "err": _err, "out": _out, "service": _service, "settings": _settings,
     }  # fmt: skip
     add_oneshot(sub, training, data_dir, helpers)
+    from .cli_import_search import add_import_search  # issue 20
+
+    add_import_search(sub, data_dir, helpers)
+    from .cli_figure import add_figure_commands  # issue 22: figure, table, report
+
+    add_figure_commands(sub, data_dir, _with_store)
     return p
 
 

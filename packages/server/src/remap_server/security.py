@@ -94,6 +94,12 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+)(?::([0-9]{1,5}))?")
 
 
+def _segments(pattern: str, path: str) -> bool:
+    """Whether `path` is `pattern` with each ``*`` segment any one segment."""
+    want, have = pattern.split("/"), path.split("/")
+    return len(want) == len(have) and all(w in ("*", h) for w, h in zip(want, have, strict=True))
+
+
 def _host_name(host: str) -> str:
     return host.strip().strip("[]").lower().rstrip(".")
 
@@ -204,8 +210,11 @@ class BrowserGuard:
     def _type_problem(self, scope: Scope) -> str | None:
         path = scope.get("path", "")
         allowed = self.body_types.get(path)
-        if allowed is None:  # a key ending in "/" names every path under it
-            under = (t for p, t in self.body_types.items() if p[-1:] == "/" and path.startswith(p))
+        if allowed is None:  # a key ending in "/" names every path under it; "*" a segment
+            under = (
+                t for p, t in self.body_types.items()
+                if (p[-1:] == "/" and path.startswith(p)) or ("*" in p and _segments(p, path))
+            )  # fmt: skip
             allowed = next(under, JSON_TYPES)
         given = _header(scope, b"content-type")
         media = None if given is None else given.split(";", 1)[0].strip().lower()

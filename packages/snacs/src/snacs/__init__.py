@@ -8,7 +8,9 @@ REMAP and MAST papers)::
                         "layers": [{"type": "conv", "filters": 32}, {"type": "relu"},
                                    {"type": "flatten"}, {"type": "dense", "units": 10}]})
 
-Also ``snacs.sheet`` (many models aligned for comparison), ``snacs.legend``,
+Also ``snacs.sheet`` (many models aligned for comparison), ``snacs.diff`` (two models
+with the added, removed and changed blocks marked; ``snacs.compare`` gives the steps),
+``snacs.legend``,
 ``snacs.from_keras`` / ``snacs.from_torch`` and the ``snacs`` command line tool.
 
 A bad spec raises :class:`SpecError` in snacs' own words with the JSON path
@@ -28,6 +30,7 @@ from ._decode_words import (
     first_bad_utf8,
     utf8_problem,
 )
+from ._diff import Step, align, compare, diff
 from ._errors import SnacsError, SpecError
 from ._examples import examples
 from ._infer import LayerInfo, infer
@@ -74,9 +77,13 @@ __all__ = [
     "SnacsError",
     "Spec",
     "SpecError",
+    "Step",
     "Tanh",
     "__version__",
+    "align",
+    "compare",
     "decode",
+    "diff",
     "duplicate_key_problem",
     "encode",
     "examples",

@@ -25,7 +25,7 @@ __all__ = ["decode"]
 class _KnownSpec(Struct, frozen=True, kw_only=True):
     name: str = ""
     description: str = ""
-    input: Input
+    input: Input | None = None
     layers: tuple[KnownLayer, ...]
     skips: tuple[tuple[Index, Index], ...] = ()
     accuracy: Annotated[float, Meta(ge=0.0)] | None = None

@@ -156,7 +156,10 @@ def infer(spec: Spec) -> tuple[LayerInfo, ...]:
 
     Raises :class:`~snacs.SpecError` (with the layer's path) where a layer cannot take
     its input, e.g. ``layer 4: conv after dense needs C×H×W data, got a vector of 120``.
+    A spec without ``input`` is never an error: see :func:`_infer_unshaped`.
     """
+    if spec.input is None:
+        return _infer_unshaped(spec)
     shape: tuple[int, ...] = tuple(spec.input.shape)
     if len(shape) == 2:
         shape = (1, *shape)
@@ -205,6 +208,67 @@ def infer(spec: Spec) -> tuple[LayerInfo, ...]:
         t = layer.kind if cls is Generic else _TYPE_NAMES[cls]
         append(LayerInfo(i, t, shape, prod(shape), params))
         prev = t
+    return tuple(out)
+
+
+_UNIT_FIELDS = ("units", "hidden_size", "out_features", "filters", "out_channels")
+
+
+def _units(layer: object) -> int | None:
+    """The number of units (features, filters) a layer says it outputs, if it says."""
+    if isinstance(layer, Dense):
+        return layer.units
+    if isinstance(layer, Conv):
+        return layer.filters
+    if isinstance(layer, Generic):
+        for key in _UNIT_FIELDS:
+            v = layer.fields.get(key)
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 1:
+                return v
+    return None
+
+
+def _infer_unshaped(spec: Spec) -> tuple[LayerInfo, ...]:
+    """Inference with no input shape: a layer's output is ``(units,)`` where it says its
+    units (dense, conv filters, a generic layer's ``units`` …), else the size before it
+    (activations, dropout, pools); the very first layers, before any units are known,
+    have shape ``()`` and size 0 (drawn at one middle height). Parameters are counted
+    only where the input's width is known from the layer before (dense after dense,
+    conv after conv, batchnorm after units), else unknown."""
+    out: list[LayerInfo] = []
+    known: int | None = None  # units (or channels) leaving the previous layer
+    image = False  # whether `known` counts channels of C×H×W data
+    for i, layer in enumerate(spec.layers):
+        cls = type(layer)
+        t = layer.kind if cls is Generic else _TYPE_NAMES[cls]
+        params: int | None = 0
+        if cls is Conv:
+            params = (
+                None
+                if known is None or not image
+                else layer.filters * known * layer.kernel**2 + (layer.filters if layer.bias else 0)
+            )
+            known, image = layer.filters, True
+        elif cls is Dense:
+            params = (
+                None
+                if known is None or image
+                else known * layer.units + (layer.units if layer.bias else 0)
+            )
+            known, image = layer.units, False
+        elif cls is Flatten:
+            if image:
+                known = None  # C×H×W flattened, with H and W unknown
+            image = False
+        elif cls is BatchNorm:
+            params = None if known is None else 2 * known
+        elif cls is Generic:
+            params = _generic_params(layer)
+            units = _units(layer)
+            if units is not None:
+                known, image = units, False
+        shape = () if known is None else (known,)
+        out.append(LayerInfo(i, t, shape, 0 if known is None else known, params))
     return tuple(out)
 
 

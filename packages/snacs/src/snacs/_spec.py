@@ -20,6 +20,9 @@ that REMAP does not train:
 * ``skips``, ``[from, to]`` pairs of layer indices: the output of layer ``from`` is
   also fed to layer ``to``;
 * an optional ``accuracy`` and ``description`` that comparison sheets show;
+* ``input`` may be left out (a model with no image shape, such as an LSTM): block
+  heights then follow the units where a layer says them (``units``, ``filters`` …),
+  else one height, and parameter counts are known only where the units are;
 * unknown top-level fields are ignored.
 
 Anything REMAP exports is therefore a valid spec, unchanged.
@@ -160,7 +163,8 @@ class Spec(Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     name: str = ""
     description: str = ""
-    input: Input
+    # None: no image shape (an author drawing an LSTM); heights then come from the units
+    input: Input | None = None
     layers: tuple[Layer_, ...]
     skips: tuple[tuple[Index, Index], ...] = ()
     accuracy: Annotated[float, Meta(ge=0.0)] | None = None

@@ -241,6 +241,13 @@ def _desc(layer: Any, t: str) -> str:
     return s
 
 
+def _output(info: LayerInfo) -> str:
+    """The output line of a block's title."""
+    if not info.shape:
+        return "output size unknown (no input shape)"
+    return f"output {_shape(info.shape)} ({info.size:,} values)"
+
+
 def _title_many(layer: Any, t: str, infos: tuple[LayerInfo, ...], idx: list[int]) -> str:
     """Escaped title of a block that stands for several layers (inside plates)."""
     idx.sort()
@@ -251,7 +258,7 @@ def _title_many(layer: Any, t: str, infos: tuple[LayerInfo, ...], idx: list[int]
         if sh not in shapes:
             shapes.append(sh)
     if len(shapes) == 1:
-        lines.append(f"output {_shape(shapes[0])} ({infos[idx[0]].size:,} values)")
+        lines.append(_output(infos[idx[0]]))
     else:
         lines.append("outputs " + ", ".join(_shape(sh) for sh in shapes))
     counts = [infos[j].params for j in idx]
@@ -298,11 +305,12 @@ def _indices_text(idx: list[int]) -> str:
 class Chip:
     """A laid-out chip: its SVG parts and size (used by render and by sheets)."""
 
-    __slots__ = ("height", "label", "params", "parts", "width")
+    __slots__ = ("blocks", "height", "label", "params", "parts", "width")
 
     def __init__(
         self, parts: list[str], width: float, height: float, label: str, params: int | None
     ) -> None:
+        self.blocks: dict[int, tuple[float, float, float, float]] = {}  # i: x, y, w, h
         self.parts = parts
         self.width = width
         self.height = height
@@ -320,8 +328,12 @@ def chip(
     size_range: tuple[float, float] = SIZE_RANGE,
     background: bool = True,
     infos: tuple[LayerInfo, ...] | None = None,
+    marks: dict[int, tuple[str, str]] | None = None,
 ) -> Chip:
-    """Lay out one chip (the inner parts, without the root ``<svg>`` element)."""
+    """Lay out one chip (the inner parts, without the root ``<svg>`` element).
+
+    ``marks`` maps a layer index to (extra class, extra title line): the diff's
+    ``snac-added`` / ``snac-removed`` / ``snac-changed`` and its words."""
     if infos is None:
         infos = infer(spec)
     H = float(height)
@@ -390,7 +402,8 @@ def chip(
     hmin, hspan = m.hmin, m.hmax - m.hmin
     heights: list[float] = []
     for info in infos:
-        f = (math.log(info.size) - llo) / span if info.size > 0 else 0.0
+        # size 0: unknown (a spec without input, before any units): one middle height
+        f = (math.log(info.size) - llo) / span if info.size > 0 else 0.5
         heights.append(hmin + hspan * (0.0 if f < 0 else 1.0 if f > 1 else f))
 
     depth = _max_depth(items)
@@ -434,15 +447,18 @@ def chip(
                 if tp is None:
                     tp = type_parts[tk] = _type_parts(t, layers[i], m, bw_s, rx, sw)
                 head, tail, st = tp
+                mark = marks.get(i) if marks else None
+                if mark is not None:
+                    head = head.replace('"snac-layer ', f'"snac-layer {mark[0]} ', 1)
                 if len(offsets) == 1:
                     p = info.params
-                    title = (
-                        f"{_desc(layers[i], t)}\nlayer {i}\noutput {_shape(info.shape)} "
-                        f"({info.size:,} values)\n"
-                        + ("parameters unknown" if p is None else f"{p:,} parameters")
+                    title = f"{_desc(layers[i], t)}\nlayer {i}\n{_output(info)}\n" + (
+                        "parameters unknown" if p is None else f"{p:,} parameters"
                     )
                 else:
                     title = _title_many(layers[i], t, infos, [i + o for o in offsets])
+                if mark is not None:
+                    title += "\n" + esc(mark[1])
                 out.append(
                     f'{head}{i}" data-size="{info.size}"><title>{title}</title>'
                     f'<rect x="{num(x)}" y="{num(cy - h / 2)}" height="{num(h)}"{tail}'
@@ -526,7 +542,9 @@ def chip(
         + ("unknown parameters" if n_params is None else f"{fmt_int(n_params)} parameters")
         + (f", accuracy {spec.accuracy:g}" if spec.accuracy is not None else "")
     )
-    return Chip(out, W, H, label, n_params)
+    c = Chip(out, W, H, label, n_params)
+    c.blocks = {i: (x, cy - heights[i] / 2, m.bw, heights[i]) for i, x in block_x.items()}
+    return c
 
 
 def _skips(spec, items, infos, heights, m, block_x, plate_x) -> list[str]:

@@ -4,6 +4,7 @@
 
     snacs render MODEL.json -o OUT.svg [--layout fixed|variable|squished] [--height N]
     snacs sheet A.json B.json … -o OUT.svg [--title TEXT]
+    snacs diff A.json B.json -o diff.svg [--no-words]
     snacs legend -o legend.svg
     snacs gallery -o DIR
 
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._decode import decode
+from ._diff import diff
 from ._errors import SnacsError
 from ._gallery import gallery, write_atomic
 from ._infer import infer
@@ -142,6 +144,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--title", default=None, help="a title above the rows")
     drawing(s, 32)
 
+    d = sub.add_parser(
+        "diff",
+        help="render two models with the added, removed and changed layers marked",
+        description="Draw A above B; mark B's added layers (+, solid outline), A's "
+        "removed layers (−, hatched) and re-parameterised ones (Δ, dashed outline), "
+        "and list the changes in words beside them.",
+    )
+    d.add_argument("a", metavar="A.json", help="the first model ('-' for standard input)")
+    d.add_argument("b", metavar="B.json", help="the second model")
+    d.add_argument("--no-words", action="store_true", help="leave out the list of changes")
+    drawing(d, DEFAULT_HEIGHT)
+    d.set_defaults(layout="variable")
+
     g = sub.add_parser("legend", help="render the legend of the encoding")
     g.add_argument("-o", "--output", default="-", metavar="OUT.svg")
     g.add_argument("--height", type=_size, default=DEFAULT_HEIGHT, metavar="N")
@@ -179,6 +194,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 width=args.width,
                 title=args.title,
                 fold=not args.no_fold,
+            )
+            _emit(args.output, svg)
+        elif args.command == "diff":
+            if args.a == "-" and args.b == "-":
+                raise _Fail("only one of A and B can be standard input")
+            a, b = _load(args.a), _load(args.b)
+            svg = diff(
+                a,
+                b,
+                layout=args.layout,
+                height=args.height,
+                width=args.width,
+                words=not args.no_words,
             )
             _emit(args.output, svg)
         elif args.command == "legend":

@@ -26,6 +26,24 @@ function supernetOf(s, e, wanted) {
   return r;
 }
 
+function dropFromQueue(s, id) {
+  const i = s.queue.indexOf(id);
+  if (i >= 0) s.queue.splice(i, 1);
+}
+
+/** A "training cancelled" of a supernet (its queue entry); whether it applied. */
+export function cancelSupernet(s, id, attempt) {
+  const r = s.oneshot.supernets[id];
+  if (!r || (r.status !== "queued" && r.status !== "running")) return false;
+  if (attempt != null) {
+    if (attempt < r.attempts || (r.status === "running" && attempt !== r.attempts)) return false;
+    r.attempts = attempt;
+  }
+  r.status = "cancelled";
+  dropFromQueue(s, id);
+  return true;
+}
+
 export const ONESHOT_HANDLERS = {
   supernet_defined(s, e, env) {
     const o = s.oneshot;
@@ -45,6 +63,7 @@ export const ONESHOT_HANDLERS = {
       config: null,
       seed: null,
       attempts: 0,
+      tries: 0,
       curve: [],
       sha256: "",
       size: 0,
@@ -54,15 +73,18 @@ export const ONESHOT_HANDLERS = {
     };
     o.supernet = e.supernet;
   },
+  // A supernet training is an entry of the session's queue, as a model's.
   supernet_training_queued(s, e) {
     const r = s.oneshot.supernets[e.supernet];
     if (!r || r.status === "queued" || r.status === "running") return;
-    Object.assign(r, { status: "queued", config: e.config, seed: e.seed, curve: [], error: null });
+    Object.assign(r, { status: "queued", config: e.config, seed: e.seed, curve: [], error: null, tries: 0 });
+    if (!s.queue.includes(e.supernet)) s.queue.push(e.supernet);
   },
   supernet_training_started(s, e) {
     const r = s.oneshot.supernets[e.supernet];
     if (!r || r.status !== "queued" || e.attempt <= r.attempts) return;
-    Object.assign(r, { status: "running", attempts: e.attempt, curve: [] });
+    Object.assign(r, { status: "running", attempts: e.attempt, tries: (r.tries ?? 0) + 1, curve: [] });
+    dropFromQueue(s, e.supernet);
   },
   supernet_epoch_completed(s, e) {
     const r = supernetOf(s, e, "running");
@@ -79,7 +101,13 @@ export const ONESHOT_HANDLERS = {
   supernet_training_failed(s, e) {
     const r = supernetOf(s, e, "running");
     if (!r) return;
-    Object.assign(r, { status: "failed", error: e.reason });
+    dropFromQueue(s, e.supernet);
+    if (e.will_retry) {
+      Object.assign(r, { status: "queued", error: e.reason }); // back at the head of the queue
+      s.queue.unshift(e.supernet);
+    } else {
+      Object.assign(r, { status: "failed", error: e.reason });
+    }
   },
   search_space_sampled(s, e) {
     if (!(e.supernet in s.oneshot.supernets)) return;

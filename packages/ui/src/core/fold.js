@@ -7,9 +7,10 @@
 // that needs the state at an earlier seq folds a fresh one (`foldUpTo`).
 //
 // Shape (field names as in the server's JSON, so `GET /state` and this agree):
-//   state.models: Map id -> model (creation order); model fields as ModelState plus
+//   state.models: Map id -> model (creation order); model fields as ModelState, with
 //     `queued_at`, `started_at`, `finished_at` (ISO times of the current attempt; the
 //     search view plots accuracy over wall time) and `epoch_at` (per curve entry).
+//   `fromJSON` makes a state of the server's `GET /state`: a page folds on from there.
 //   state.queue, state.drawer: arrays of ids; state.view {projection, selected_class};
 //   state.embeddings: {structure: Map id -> [x, y], predictions: Map};
 //   state.layouts: {projection: {seq, reason}}; state.last_seq; state.version (bumped
@@ -17,7 +18,8 @@
 //   state.paused (the queue is paused), state.concurrency (the live limit once changed,
 //   else null: the settings' concurrency).
 
-import { ONESHOT_HANDLERS, emptyOneShot } from "./fold-oneshot.js";
+import { AUTO_SEARCH_HANDLERS } from "./fold-auto-search.js";
+import { ONESHOT_HANDLERS, cancelSupernet, emptyOneShot } from "./fold-oneshot.js";
 
 export const PROJECTIONS = ["accuracy", "structure", "predictions", "search"];
 export const STATUSES = ["created", "queued", "running", "done", "failed", "cancelled"];
@@ -43,6 +45,7 @@ export function emptyState() {
     paused: false,
     concurrency: null,
     oneshot: emptyOneShot(), // issue 18: fold-oneshot.js
+    auto_searches: {}, // issue 21: fold-auto-search.js
     version: 0,
   };
 }
@@ -89,6 +92,7 @@ const HANDLERS = {
       curve: [],
       result: null,
       error: null,
+      started_s: null,
       queued_at: null,
       started_at: null,
       finished_at: null,
@@ -117,8 +121,21 @@ const HANDLERS = {
     m.epoch_at = [];
     m.result = null;
     m.started_at = env.at;
+    m.started_s = secondsSince(s.created_at, env.at);
     m.finished_at = null;
     removeFrom(s.queue, e.model);
+  },
+  model_imported(s, e, env) {
+    // issue 20: a model a search REMAP did not run trained; it comes in finished
+    if (s.models.has(e.model)) return;
+    s.models.set(e.model, {
+      id: e.model, arch: e.arch, parent: null, origin: e.origin, changes: [],
+      description: e.description, params: e.params, flops: e.flops, arch_hash: e.arch_hash,
+      created_seq: env.seq, created_at: env.at, status: "done", config: null, seed: null,
+      estimate_s: null, attempts: 0, tries: 0, worker: null, curve: e.curve ?? [],
+      result: e.result ?? null, error: null, started_s: e.started_s ?? null,
+      queued_at: null, started_at: null, finished_at: null, epoch_at: [],
+    });
   },
   epoch_completed(s, e, env) {
     const m = s.models.get(e.model);
@@ -150,7 +167,11 @@ const HANDLERS = {
   },
   training_cancelled(s, e, env) {
     const m = s.models.get(e.model);
-    if (!m || (m.status !== "queued" && m.status !== "running")) return;
+    if (!m) {
+      cancelSupernet(s, e.model, e.attempt); // a supernet training's queue entry, if any
+      return;
+    }
+    if (m.status !== "queued" && m.status !== "running") return;
     if (e.attempt != null) {
       // a worker's: of this attempt, or late; one cancelled before it started uses its number up
       if (e.attempt < m.attempts || (m.status === "running" && e.attempt !== m.attempts)) return;
@@ -196,7 +217,14 @@ const HANDLERS = {
     s.layouts[e.projection] = { seq: env.seq, reason: e.reason };
   },
   ...ONESHOT_HANDLERS, // issue 18: the one-shot kinds
+  ...AUTO_SEARCH_HANDLERS, // issue 21: steering automated searches
 };
+
+/** Seconds from the ISO time `start` to `at` (null without a start), as the server's fold. */
+function secondsSince(start, at) {
+  if (start === null || start === undefined) return null;
+  return Math.max(0, (Date.parse(at) - Date.parse(start)) / 1000);
+}
 
 /** Fold `envelopes` (in seq order) into `state` in place; returns `state`. Envelopes
  * at or below `state.last_seq` are skipped (a stream may overlap what was folded). */
@@ -221,18 +249,31 @@ export function foldUpTo(envelopes, seq = Infinity) {
   return foldInto(emptyState(), envelopes, seq);
 }
 
-/** The plain-JSON form of a state (Maps as objects, client-only fields dropped): what
- * the server's `GET /state` returns, minus the distances this client does not keep. */
+/** The plain-JSON form of a state (Maps as objects): what the server's `GET /state`
+ * returns, minus what only the server keeps (its search space). */
 export function toJSON(state) {
   const models = {};
-  for (const [id, m] of state.models) {
-    const { queued_at, started_at, finished_at, epoch_at, ...rest } = m;
-    models[id] = rest;
-  }
+  for (const [id, m] of state.models) models[id] = m;
   const embeddings = {};
   for (const [p, map] of Object.entries(state.embeddings)) {
     if (map.size) embeddings[p] = Object.fromEntries(map);
   }
   const { version, ...rest } = state;
   return { ...rest, models, embeddings };
+}
+
+/** A state from the server's `GET /state` (the fold at its `last_seq`, issue 20): a page
+ * starts its fold there and streams only the events after it, not from seq 1. Fields
+ * only the server keeps are dropped; the rest is this fold's own shape. */
+export function fromJSON(json) {
+  const { search_space, distances, ...rest } = json;
+  const state = { ...emptyState(), ...rest };
+  state.models = new Map(Object.entries(json.models ?? {}));
+  const embeddings = { structure: new Map(), predictions: new Map() };
+  for (const [p, positions] of Object.entries(json.embeddings ?? {})) {
+    embeddings[p] = new Map(Object.entries(positions));
+  }
+  state.embeddings = embeddings;
+  state.version = 1;
+  return state;
 }

@@ -5,9 +5,9 @@
 // the page; every other URL (commands, SNACs, data images) is derived from it, so a
 // component works on any page that can reach the server (CORS: `--allow-origin`).
 
-import { emptyState, foldInto, foldUpTo } from "./fold.js";
+import { emptyState, foldInto, foldUpTo, fromJSON } from "./fold.js";
 import { DEFAULT_METRIC, METRIC_KEYS } from "./metrics.js";
-import { openStream } from "./sse.js";
+import { openStream, parseFrames } from "./sse.js";
 import { readView, writeView } from "./view-state.js";
 
 /** A 4xx/5xx answer of the server: `message` is its error, `path` names the field. */
@@ -79,6 +79,12 @@ export function unreachable(root) {
   return new RemapError(0, { error: `the REMAP server at ${root} does not answer; is it running?` });
 }
 
+/** From how many events a page starts from the server's state rather than from seq 1
+ * (issue 20): below it the whole log is cheap, and the page keeps every event (the
+ * timeline's marks). A page may lower it (`window.REMAP_SNAPSHOT_FROM`) before it loads. */
+export const SNAPSHOT_FROM = 20_000;
+const snapshotFrom = () => globalThis.REMAP_SNAPSHOT_FROM ?? SNAPSHOT_FROM;
+
 export class Session extends EventTarget {
   constructor(src) {
     super();
@@ -89,8 +95,12 @@ export class Session extends EventTarget {
     this.root = url.origin + match[1]; // where the server's /api lives
     this.id = decodeURIComponent(match[2]);
     this.token = url.searchParams.get("token");
-    this.envelopes = []; // every event received, in seq order
+    this.envelopes = []; // every event received, in seq order (after `base`)
     this.live = emptyState();
+    // issue 20: the page starts from the server's state at seq `base` and streams the
+    // events after it; the events up to `base` are fetched when the timeline goes there
+    this.base = 0;
+    this._history = null; // the fetch of events 1..base, once started
     this.cursor = null; // null: live; a seq: the timeline shows the session as it was then
     this.connected = false;
     this.error = null;
@@ -107,6 +117,12 @@ export class Session extends EventTarget {
   /** The state every view shows: live, or at the timeline's cursor. */
   get state() {
     if (this.cursor === null || this.cursor >= this.live.last_seq) return this.live;
+    if (this.base > 0) {
+      // a replay folds from seq 1: the events before `base` come first (until they
+      // do, the views show the session live)
+      this._fetchHistory();
+      return this.live;
+    }
     if (this._atCursorSeq !== this.cursor) {
       if (this._atCursor !== null && this.cursor > this._atCursorSeq) {
         // forward (playing, scrubbing on): fold on from where the last cursor was
@@ -291,8 +307,23 @@ export class Session extends EventTarget {
 
   // --- the stream ------------------------------------------------------------------------
 
-  _connect() {
+  async _connect() {
+    if (staticEnvelopes.has(this.src)) {
+      // a session file with no server (the notebook widget, issue 22): fold the given
+      // envelopes once, read-only; nothing is fetched
+      this._pending.push(...staticEnvelopes.get(this.src));
+      this._schedule();
+      return;
+    }
+    const state = await this._snapshot();
+    if (this._closed) return;
+    if (state !== null && state.last_seq >= snapshotFrom()) {
+      this.live = state;
+      this.base = state.last_seq;
+      this._changed("events");
+    }
     this._close = openStream(this.src, {
+      lastEventId: this.base || null, // the stream resumes right after the state
       onEvents: (frames) => {
         for (const f of frames) this._pending.push(parseEnvelope(f.data));
         this._schedule();
@@ -303,6 +334,45 @@ export class Session extends EventTarget {
         this._changed("connection");
       },
     });
+  }
+
+  /** The server's folded state (`GET …/state`), or null where it does not answer with one
+   * (an older server, a stand-in that only streams): then the page folds from seq 1. */
+  async _snapshot() {
+    try {
+      const response = await fetch(this.apiUrl("/state"), { cache: "no-store" });
+      if (!response.ok) return null;
+      return fromJSON(parseEnvelope(await response.text()));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Fetch the events up to `base` (the timeline went before it): a bounded stream. */
+  _fetchHistory() {
+    if (this._history !== null || this.base === 0) return;
+    this._history = (async () => {
+      const u = new URL(this.src);
+      u.searchParams.set("after", "0");
+      u.searchParams.set("until", String(this.base));
+      const older = [];
+      try {
+        const response = await fetch(u, { headers: { accept: "text/event-stream" }, cache: "no-store" });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const { frames } = parseFrames((await response.text()).replace(/\r\n?/g, "\n"));
+        for (const f of frames) older.push(parseEnvelope(f.data));
+      } catch (error) {
+        this.historyError = String(error); // tried again at the next scrub
+        this._history = null;
+        return;
+      }
+      const head = older.filter((e) => e.seq <= this.base);
+      this.envelopes = head.concat(this.envelopes.filter((e) => e.seq > this.base));
+      this.base = 0;
+      this._atCursorSeq = null;
+      this._atCursor = null;
+      this._changed("cursor");
+    })();
   }
 
   _schedule() {
@@ -325,12 +395,22 @@ export class Session extends EventTarget {
   }
 
   close() {
+    this._closed = true;
     this._close?.();
     sessions.delete(this.src);
   }
 }
 
 const sessions = new Map();
+const staticEnvelopes = new Map(); // src → envelopes of a session file (no stream)
+
+/** A read-only Session for `src` folded from `envelopes` (a session file's events, seq
+ * order) instead of its SSE stream: components whose `src` names it show that file. */
+export function staticSession(src, envelopes) {
+  const href = new URL(src, document.baseURI).href;
+  staticEnvelopes.set(href, envelopes);
+  return sessionFor(href);
+}
 
 /** The page's Session for `src` (one per URL, however many components use it). */
 export function sessionFor(src) {

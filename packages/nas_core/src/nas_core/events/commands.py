@@ -35,10 +35,8 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 
-from nas_core.arch.canonical import arch_hash
 from nas_core.arch.diff import describe_changes
-from nas_core.arch.layers import Architecture, Input, Limits
-from nas_core.arch.shapes import count_flops, count_params
+from nas_core.arch.layers import Input, Limits
 from nas_core.errors import GeneratorError, HandcraftError, SearchSpaceError
 from nas_core.generators import (
     VARIATION_KINDS,
@@ -61,7 +59,7 @@ from nas_core.train_overrides import TrainOverrides, apply_overrides
 from nas_core.weights.ref import Weights
 from snacs import duplicate_key_problem, explain_decode_error, utf8_problem
 
-from . import oneshot_decide
+from . import auto_search_decide, oneshot_decide
 from .errors import CommandError, SessionExists
 from .fold import ModelState, SessionState
 from .kinds import (
@@ -72,7 +70,6 @@ from .kinds import (
     Event,
     Handcrafted,
     LimitsChanged,
-    ModelCreated,
     Origin,
     Pending,
     Projection,
@@ -88,14 +85,21 @@ from .kinds import (
     Variation,
     ViewChanged,
 )
+from .made import Estimator
+from .made import created as _created
+from .made import next_ids as _next_ids
+from .made import queued as _queued
+from .made import space_of as _space
 from .seeds import derive_seed
 
 __all__ = [
     "Ablate",
+    "AddToAutoSearch",
     "Cancel",
     "CancelModels",
     "ChangeView",
     "Command",
+    "ConstrainAutoSearch",
     "ContinueTraining",
     "CreateSession",
     "Decision",
@@ -104,13 +108,18 @@ __all__ = [
     "Enqueue",
     "Estimator",
     "Handcraft",
+    "PauseAutoSearch",
     "PauseQueue",
     "Reorder",
     "Replicate",
+    "ResumeAutoSearch",
     "ResumeQueue",
     "Sample",
+    "SetAutoSearchBudget",
     "SetConcurrency",
     "SetLimits",
+    "StartAutoSearch",
+    "StopAutoSearch",
     "StopTraining",
     "Vary",
     "command_schema",
@@ -392,6 +401,88 @@ ONESHOT_COMMANDS = (
 # --- end of one-shot search --------------------------------------------------------
 
 
+# --- automated searches a person steers (issue 21; deciders: auto_search_decide) ----
+
+StrategyName = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+LayerKind = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+LayerKinds = Annotated[tuple[LayerKind, ...], msgspec.Meta(max_length=32)]
+Polygon = Annotated[tuple[tuple[float, float], ...], msgspec.Meta(max_length=1000)]
+Budget = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+OptionValue = float | int | str
+
+
+class StartAutoSearch(_Command, tag="start_auto_search"):
+    """Start automated search `search` (default ``a1``, ``a2``, …) with `strategy`: it
+    proposes models of `epochs` epochs each (default: the session's) until it has made
+    `models` models or used `budget_epochs` model-epochs (at least one of the two), seeded
+    with `seed`, within the parameter cap and the layer kinds forbidden / required and
+    the `region` of the structure projection; `scope` is its initial population."""
+
+    strategy: StrategyName
+    models: Budget | None = None
+    budget_epochs: Budget | None = None
+    epochs: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+    seed: Seed | None = None
+    search: OptionalId = None
+    options: dict[Annotated[str, msgspec.Meta(max_length=40)], OptionValue] = {}
+    max_params: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    forbid_kinds: LayerKinds = ()
+    require_kinds: LayerKinds = ()
+    region: Polygon | None = None
+    scope: Annotated[tuple[ModelId, ...], msgspec.Meta(max_length=10000)] = ()
+    median_stop: bool = False
+
+
+class PauseAutoSearch(_Command, tag="pause_auto_search"):
+    """The search (default: the latest) proposes nothing until resumed."""
+
+    search: OptionalId = None
+
+
+class ResumeAutoSearch(_Command, tag="resume_auto_search"):
+    """The paused search proposes again."""
+
+    search: OptionalId = None
+
+
+class StopAutoSearch(_Command, tag="stop_auto_search"):
+    """End the search: it proposes nothing more."""
+
+    search: OptionalId = None
+
+
+class SetAutoSearchBudget(_Command, tag="set_auto_search_budget"):
+    """The search's budget from now on: `models` proposals and/or `epochs` model-epochs."""
+
+    models: Budget | None = None
+    epochs: Budget | None = None
+    search: OptionalId = None
+
+
+class ConstrainAutoSearch(_Command, tag="constrain_auto_search"):
+    """The search's constraints from now on (they replace the ones it had)."""
+
+    max_params: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    forbid_kinds: LayerKinds = ()
+    require_kinds: LayerKinds = ()
+    region: Polygon | None = None
+    search: OptionalId = None
+
+
+class AddToAutoSearch(_Command, tag="add_to_auto_search"):
+    """Add `models` (e.g. the drawer's) to the search's population."""
+
+    models: Models
+    search: OptionalId = None
+
+
+AUTO_SEARCH_COMMANDS = (
+    StartAutoSearch | PauseAutoSearch | ResumeAutoSearch | StopAutoSearch
+    | SetAutoSearchBudget | ConstrainAutoSearch | AddToAutoSearch
+)  # fmt: skip
+# --- end of automated searches -----------------------------------------------------
+
+
 Command = (
     CreateSession
     | Sample
@@ -412,6 +503,7 @@ Command = (
     | DrawerRemove
     | ChangeView
     | ONESHOT_COMMANDS
+    | AUTO_SEARCH_COMMANDS
 )
 
 
@@ -433,7 +525,6 @@ class Decision(msgspec.Struct, frozen=True, gc=False):
     effects: tuple[StopTraining, ...] = ()
 
 
-Estimator = Callable[[int, TrainConfig], float | None]
 """``estimate(flops, config) -> seconds`` of training a model, or ``None``."""
 
 
@@ -507,59 +598,8 @@ def _model(state: SessionState, model: str, path: str) -> ModelState:
     return found
 
 
-def _space(state: SessionState, space: SearchSpace | None) -> SearchSpace:
-    if space is None:
-        space = state.search_space
-    if space is None:  # a session recorded before the table was kept in the event
-        try:
-            space = load_search_space(state.settings.search_space)
-        except SearchSpaceError as exc:
-            raise CommandError("$", str(exc)) from exc
-    if state.search_space_hash and search_space_hash(space) != state.search_space_hash:
-        raise CommandError(
-            "$", "the search space differs from the one this session recorded (its hash changed)"
-        )
-    return space
-
-
 def _hashes(state: SessionState) -> frozenset[str]:
     return frozenset(m.arch_hash for m in state.models.values())
-
-
-def _next_ids(state: SessionState, n: int) -> list[str]:
-    ids: list[str] = []
-    k = len(state.models) + 1
-    while len(ids) < n:
-        candidate = f"m{k}"
-        if candidate not in state.models:
-            ids.append(candidate)
-        k += 1
-    return ids
-
-
-def _created(
-    model: str, arch: Architecture, parent: ModelState | None, origin: Origin, changes: tuple,
-    description: str,
-) -> ModelCreated:  # fmt: skip
-    arch = msgspec.structs.replace(arch, name=model)
-    return ModelCreated(
-        model=model,
-        arch=arch,
-        parent=None if parent is None else parent.id,
-        origin=origin,
-        changes=tuple(changes),
-        description=description,
-        params=count_params(arch),
-        flops=count_flops(arch),
-        arch_hash=arch_hash(arch),
-    )
-
-
-def _queued(
-    created: ModelCreated, config: TrainConfig, seed: int, estimate: Estimator | None
-) -> TrainingQueued:
-    estimate_s = None if estimate is None else estimate(created.flops, config)
-    return TrainingQueued(created.model, config, seed, estimate_s)
 
 
 def _config(state: SessionState, model: ModelState | None) -> TrainConfig:
@@ -865,14 +905,23 @@ def _reorder(state: SessionState, command: Reorder, call: _Call) -> list[Event]:
     for j, mid in enumerate(command.order):
         if mid in seen:
             raise CommandError(f"$.order[{j}]", f"{mid} is listed twice")
-        if mid not in state.models:
+        if mid not in state.models and mid not in state.oneshot.supernets:
             raise CommandError(f"$.order[{j}]", f"{mid} is no model of this session")
         seen.add(mid)
     return [QueueReordered(tuple(m for m in command.order if m in queued))]
 
 
+def _queue_entry(state: SessionState, ident: str, path: str):
+    """A model, or a supernet whose training is an entry of the queue (issue 18): both
+    have an `id` and a `status`, and are cancelled alike."""
+    supernet = state.oneshot.supernets.get(ident)
+    if ident not in state.models and supernet is not None:
+        return supernet
+    return _model(state, ident, path)
+
+
 def _cancel(state: SessionState, command: Cancel, call: _Call) -> list[Event]:
-    model = _model(state, command.model, "$.model")
+    model = _queue_entry(state, command.model, "$.model")
     if model.status not in ("queued", "running"):
         raise CommandError(
             "$.model", f"{model.id} is not queued or training (it is {model.status})"
@@ -888,7 +937,7 @@ def _cancel_models(state: SessionState, command: CancelModels, call: _Call) -> l
     seen: set[str] = set()
     for j, mid in enumerate(command.models):
         path = f"$.models[{j}]"
-        model = _model(state, mid, path)
+        model = _queue_entry(state, mid, path)
         if mid in seen:
             raise CommandError(path, f"{mid} is listed twice")
         seen.add(mid)
@@ -992,5 +1041,18 @@ _DECIDERS.update(
         HighlightBlocks: oneshot_decide.highlight,
         AssembleCandidate: oneshot_decide.assemble,
         RankCheck: oneshot_decide.rank,
+    }
+)
+
+# The automated-search steering deciders live in their own module (issue 21).
+_DECIDERS.update(
+    {
+        StartAutoSearch: auto_search_decide.start,
+        PauseAutoSearch: auto_search_decide.pause,
+        ResumeAutoSearch: auto_search_decide.resume,
+        StopAutoSearch: auto_search_decide.stop,
+        SetAutoSearchBudget: auto_search_decide.change_budget,
+        ConstrainAutoSearch: auto_search_decide.constrain,
+        AddToAutoSearch: auto_search_decide.add_population,
     }
 )

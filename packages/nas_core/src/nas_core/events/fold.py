@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Literal, get_args
 
 import msgspec
@@ -30,7 +31,8 @@ from nas_core.arch.layers import Architecture, Input
 from nas_core.generators.search_space import SearchSpace
 from nas_core.specs import DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
 
-from .fold_oneshot import ONESHOT_HANDLERS, OneShotDraft, OneShotState
+from .fold_auto_search import AUTO_SEARCH_HANDLERS, AutoSearchRecord, apply_auto_search
+from .fold_oneshot import ONESHOT_HANDLERS, OneShotDraft, OneShotState, cancel_supernet
 from .kinds import (
     ConcurrencyChanged,
     DrawerChanged,
@@ -40,6 +42,7 @@ from .kinds import (
     LimitsChanged,
     ModelCreated,
     ModelEmbedded,
+    ModelImported,
     Origin,
     Projection,
     QueuePaused,
@@ -47,6 +50,10 @@ from .kinds import (
     QueueResumed,
     SessionCreated,
     Split,
+    SupernetTrainingFailed,
+    SupernetTrainingFinished,
+    SupernetTrainingQueued,
+    SupernetTrainingStarted,
     TrainingCancelled,
     TrainingFailed,
     TrainingFinished,
@@ -82,6 +89,9 @@ class ModelState(msgspec.Struct, frozen=True, gc=False):
     retry budget (a crashed worker is retried while ``tries < max_attempts``): an attempt
     stopped with its process (``TrainingFailed.stopped``) does not count. `curve`: the
     epochs of the current (or last) attempt. `error`: the last failure's reason.
+    `started_s`: when its training began, in seconds since the session began (for a
+    model REMAP trains: its last attempt's "training started"), or since its search
+    began (an imported model, "model imported"; None when the search did not say).
     """
 
     id: str
@@ -105,6 +115,14 @@ class ModelState(msgspec.Struct, frozen=True, gc=False):
     curve: tuple[EpochMetrics, ...] = ()
     result: TrainResult | None = None
     error: str | None = None
+    started_s: float | None = None  # issue 20: see the docstring
+    # issue 20: the times of the current attempt as the browser's fold keeps them (ISO;
+    # its queue, progress and search views read them), so that a page can start its
+    # fold from the server's state (`GET …/snapshot`) rather than from seq 1
+    queued_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    epoch_at: tuple[str, ...] = ()  # the time of each curve entry
 
 
 class View(msgspec.Struct, frozen=True, gc=False):
@@ -153,6 +171,7 @@ class SessionState(msgspec.Struct, frozen=True, gc=False):
     last_seq: int = 0
     paused: bool = False
     oneshot: OneShotState = OneShotState()  # issue 18: `nas_core.events.fold_oneshot`
+    auto_searches: dict[str, AutoSearchRecord] = {}  # issue 21: `fold_auto_search`
     concurrency: int | None = None
 
     @property
@@ -197,19 +216,28 @@ class _Draft(msgspec.Struct, gc=False):
     curve: list[EpochMetrics] = []
     result: TrainResult | None = None
     error: str | None = None
+    started_s: float | None = None
+    queued_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    epoch_at: list[str] = []
 
     def freeze(self) -> ModelState:
         values = astuple(self)
-        return ModelState(*values[:_CURVE], tuple(self.curve), *values[_CURVE + 1 :])
+        return ModelState(
+            *values[:_CURVE], tuple(self.curve), *values[_CURVE + 1 : -1], tuple(self.epoch_at)
+        )
 
 
 _CURVE = ModelState.__struct_fields__.index("curve")
 assert _Draft.__struct_fields__ == ModelState.__struct_fields__
+assert ModelState.__struct_fields__[-1] == "epoch_at"
 
 
 def _thaw_model(model: ModelState) -> _Draft:
     draft = _Draft(*astuple(model))
     draft.curve = list(model.curve)
+    draft.epoch_at = list(model.epoch_at)
     return draft
 
 
@@ -284,7 +312,7 @@ def _model_created(b: _Builder, e: ModelCreated, env: Envelope) -> None:
     if e.model not in b.models:
         b.models[e.model] = _Draft(
             e.model, e.arch, e.parent, e.origin, e.changes, e.description, e.params,
-            e.flops, e.arch_hash, env.seq, env.at, curve=[],
+            e.flops, e.arch_hash, env.seq, env.at, curve=[], epoch_at=[],
         )  # fmt: skip
 
 
@@ -297,6 +325,7 @@ def _training_queued(b: _Builder, e: TrainingQueued, env: Envelope) -> None:
     m.seed = e.seed
     m.estimate_s = e.estimate_s
     m.tries = 0  # queued anew (e.g. a failed model by hand): a fresh retry budget
+    m.queued_at = env.at
     b.queue[e.model] = None
 
 
@@ -309,8 +338,28 @@ def _training_started(b: _Builder, e: TrainingStarted, env: Envelope) -> None:
     m.tries += 1
     m.worker = e.worker
     m.curve = []
+    m.epoch_at = []
     m.result = None
+    m.started_s = _seconds_since(b.meta.get("created_at", b.state.created_at), env.at)
+    m.started_at = env.at
+    m.finished_at = None
     b.queue.pop(e.model, None)
+
+
+def _seconds_since(start: str | None, at: str) -> float | None:
+    """Seconds from the ISO time `start` to `at` (None without a start)."""
+    if start is None:
+        return None
+    return max(0.0, (datetime.fromisoformat(at) - datetime.fromisoformat(start)).total_seconds())
+
+
+def _model_imported(b: _Builder, e: ModelImported, env: Envelope) -> None:
+    if e.model not in b.models:  # finished as it comes: nothing of it trains here
+        b.models[e.model] = _Draft(
+            e.model, e.arch, None, e.origin, (), e.description, e.params, e.flops,
+            e.arch_hash, env.seq, env.at, status="done", curve=list(e.curve),
+            result=e.result, started_s=e.started_s, epoch_at=[],
+        )  # fmt: skip
 
 
 def _training_finished(b: _Builder, e: TrainingFinished, env: Envelope) -> None:
@@ -320,6 +369,7 @@ def _training_finished(b: _Builder, e: TrainingFinished, env: Envelope) -> None:
     m.status = "done"
     m.result = e.result
     m.error = None
+    m.finished_at = env.at
 
 
 def _training_failed(b: _Builder, e: TrainingFailed, env: Envelope) -> None:
@@ -334,10 +384,15 @@ def _training_failed(b: _Builder, e: TrainingFailed, env: Envelope) -> None:
         b.queue = {e.model: None, **b.queue}
     else:
         m.status = "failed"
+        m.finished_at = env.at
 
 
 def _training_cancelled(b: _Builder, e: TrainingCancelled, env: Envelope) -> None:
     m = b.draft(e.model)
+    if m is None:  # a supernet training's queue entry, if any
+        if cancel_supernet(_oneshot_draft(b), e.model, e.attempt):
+            b.queue.pop(e.model, None)
+        return
     if m is None or m.status not in ("queued", "running"):
         return
     if e.attempt is not None:  # a worker's: of this attempt, or late
@@ -345,6 +400,7 @@ def _training_cancelled(b: _Builder, e: TrainingCancelled, env: Envelope) -> Non
             return
         m.attempts = e.attempt  # cancelled before it started: the number is used up
     m.status = "cancelled"
+    m.finished_at = env.at
     b.queue.pop(e.model, None)
 
 
@@ -392,11 +448,37 @@ def _layout_recomputed(b: _Builder, e: LayoutRecomputed, env: Envelope) -> None:
     b.layouts[e.projection] = LayoutInfo(env.seq, e.reason)
 
 
-def _oneshot(b: _Builder, e: object, env: Envelope) -> None:
+_SUPERNET_QUEUE = frozenset(
+    (SupernetTrainingQueued, SupernetTrainingStarted, SupernetTrainingFinished,
+     SupernetTrainingFailed)
+)  # fmt: skip
+
+
+def _auto_search(b: _Builder, e: object, env: Envelope) -> None:
+    searches = b.meta.get("auto_searches")
+    if searches is None:  # copied once per fold
+        searches = b.meta["auto_searches"] = dict(b.state.auto_searches)
+    apply_auto_search(searches, e, env)
+
+
+def _oneshot_draft(b: _Builder) -> OneShotDraft:
     draft = b.meta.get("oneshot")
     if not isinstance(draft, OneShotDraft):
         draft = b.meta["oneshot"] = OneShotDraft(b.state.oneshot)
+    return draft
+
+
+def _oneshot(b: _Builder, e: object, env: Envelope) -> None:
+    draft = _oneshot_draft(b)
     ONESHOT_HANDLERS[type(e)](draft, e, env)
+    if type(e) in _SUPERNET_QUEUE:  # a supernet training is an entry of the queue
+        r = draft.supernets.get(e.supernet)
+        if r is None or r.status != "queued":
+            b.queue.pop(e.supernet, None)
+        elif type(e) is SupernetTrainingFailed:  # retried: back at the head
+            b.queue = {e.supernet: None, **{m: None for m in b.queue if m != e.supernet}}
+        else:
+            b.queue[e.supernet] = None
 
 
 # One row per event kind but "epoch completed", which `_run` folds inline (the most
@@ -418,7 +500,9 @@ _HANDLERS = {
     QueueResumed: _queue_paused,
     ConcurrencyChanged: _concurrency_changed,
     LimitsChanged: _limits_changed,
+    ModelImported: _model_imported,  # issue 20
     **dict.fromkeys(ONESHOT_HANDLERS, _oneshot),  # issue 18: one-shot kinds
+    **dict.fromkeys(AUTO_SEARCH_HANDLERS, _auto_search),  # issue 21: steering kinds
 }
 
 
@@ -438,6 +522,7 @@ def _run(b: _Builder, envelopes: Iterable[Envelope]) -> None:
                     m = b.draft(event.model)
                 if m.status == "running" and m.attempts == event.attempt:
                     m.curve.append(event.metrics)
+                    m.epoch_at.append(env.at)
         else:
             handlers[type(event)](b, event, env)
         last = seq

@@ -39,6 +39,7 @@ __all__ = [
     "SupernetPoint",
     "SupernetRecord",
     "apply_oneshot",
+    "cancel_supernet",
 ]
 
 
@@ -56,7 +57,8 @@ class SupernetPoint(_R):
 
 class SupernetRecord(_R):
     """A supernet version and its training (`status`: defined, queued, running, done,
-    failed)."""
+    failed, cancelled). Its training is an entry of the session's queue, as a model's:
+    `tries` counts the attempts since it was last queued, against the retry budget."""
 
     id: str
     arch: SuperArchitecture
@@ -72,6 +74,7 @@ class SupernetRecord(_R):
     config: SupernetConfig | None = None
     seed: int | None = None
     attempts: int = 0
+    tries: int = 0
     curve: tuple[SupernetPoint, ...] = ()
     sha256: str = ""
     size: int = 0
@@ -233,7 +236,7 @@ def _queued(d: OneShotDraft, e: k.SupernetTrainingQueued, env) -> None:
     if r is None or r.status in ("queued", "running"):
         return
     d.supernets[e.supernet] = _replace(
-        r, status="queued", config=e.config, seed=e.seed, curve=(), error=None
+        r, status="queued", config=e.config, seed=e.seed, curve=(), error=None, tries=0
     )
 
 
@@ -241,7 +244,9 @@ def _started(d: OneShotDraft, e: k.SupernetTrainingStarted, env) -> None:
     r = d.supernets.get(e.supernet)
     if r is None or r.status != "queued" or e.attempt <= r.attempts:
         return
-    d.supernets[e.supernet] = _replace(r, status="running", attempts=e.attempt, curve=())
+    d.supernets[e.supernet] = _replace(
+        r, status="running", attempts=e.attempt, tries=r.tries + 1, curve=()
+    )
 
 
 def _epoch(d: OneShotDraft, e: k.SupernetEpochCompleted, env) -> None:
@@ -267,7 +272,22 @@ def _failed(d: OneShotDraft, e: k.SupernetTrainingFailed, env) -> None:
     r = d.supernets.get(e.supernet)
     if r is None or r.status != "running" or r.attempts != e.attempt:
         return
-    d.supernets[e.supernet] = _replace(r, status="failed", error=e.reason)
+    status = "queued" if e.will_retry else "failed"  # a retry: back at the queue's head
+    d.supernets[e.supernet] = _replace(r, status=status, error=e.reason)
+
+
+def cancel_supernet(d: OneShotDraft, supernet: str, attempt: int | None) -> bool:
+    """A "training cancelled" of `supernet` (its queue entry, as a model's); whether it
+    applied. `attempt`: a worker's cancel of that attempt (None: taken off the queue)."""
+    r = d.supernets.get(supernet)
+    if r is None or r.status not in ("queued", "running"):
+        return False
+    if attempt is not None:
+        if attempt < r.attempts or (r.status == "running" and attempt != r.attempts):
+            return False
+        r = _replace(r, attempts=attempt)
+    d.supernets[supernet] = _replace(r, status="cancelled")
+    return True
 
 
 def _sampled(d: OneShotDraft, e: k.SearchSpaceSampled, env) -> None:

@@ -51,6 +51,7 @@ from nas_core.oneshot.types import (
     SupernetConfig,
 )
 from nas_core.specs import DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
+from nas_core.strategies import Constraints, SearchSpec
 from nas_core.train_overrides import TrainOverrides
 from nas_core.weights.ref import DIGEST
 
@@ -66,10 +67,12 @@ __all__ = [
     "EpochCompleted",
     "Event",
     "Handcrafted",
+    "Imported",
     "LayoutRecomputed",
     "LimitsChanged",
     "ModelCreated",
     "ModelEmbedded",
+    "ModelImported",
     "Origin",
     "Pending",
     "Projection",
@@ -209,7 +212,49 @@ class OneShot(_Origin, tag="oneshot"):
     batch: str = ""  # no generator re-runs it: a re-execution copies the model
 
 
-Origin = Sampled | Ablation | Variation | Handcrafted | Replicated | Continued | OneShot
+class Imported(_Origin, tag="imported"):
+    """Trained outside REMAP and imported (issue 20, `nas_core.imports`): line `line`
+    (from 1) of the search file `source` (a path, an Optuna study's storage and name),
+    imported as search `search` (one id per import), where it was called `name`."""
+
+    search: str
+    source: str
+    line: Annotated[int, msgspec.Meta(ge=1)]
+    name: str = ""
+
+
+# --- automated searches a person steers (issue 21, nas_core.strategies) -------------
+
+
+class AutoSearch(_Origin, tag="auto_search"):
+    """Proposed by automated search `search` (strategy `strategy`) at its step `step`:
+    a new architecture (mutated from `parent`, or a fresh sample when `parent` is None)
+    or, when `weights` is set, `parent` trained longer from the weights of its epoch
+    `epoch` (a Hyperband promotion, as "continued"); `why` says why in REMAP's words
+    and `scores` holds the strategy's figures (EI, Q value, ...)."""
+
+    search: ModelId
+    strategy: str
+    step: Count
+    parent: str | None = None
+    why: str = ""
+    scores: dict[str, float] = {}
+    epoch: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    weights: Annotated[str, msgspec.Meta(pattern=DIGEST)] | None = None
+    batch: str = ""
+
+
+Origin = (
+    Sampled
+    | Ablation
+    | Variation
+    | Handcrafted
+    | Replicated
+    | Continued
+    | OneShot
+    | Imported
+    | AutoSearch
+)
 
 
 # --- the events (tagged on "kind") ---------------------------------------------------
@@ -405,6 +450,33 @@ class LimitsChanged(_Event, tag="limits_changed"):
     limits: Limits
 
 
+# --- an imported search (issue 20, nas_core.imports) ---------------------------------
+
+
+class ModelImported(_Event, tag="model_imported"):
+    """A model a search REMAP did not run trained: it joins the session finished, with
+    what was recorded of it (`origin` says where from). `curve` holds its epochs (what
+    the file did not record is None), `result` its test figures when it recorded a test
+    accuracy (else None: it shows by its validation accuracy); `started_s`: seconds
+    from the search's start to the start of its training (None: not recorded). Ids
+    and `arch.name` as "model created"'s; `arch_hash`, `params` and `flops` as REMAP
+    counts them."""
+
+    model: ModelId
+    arch: Architecture
+    origin: Imported
+    description: str
+    params: Count
+    flops: Count
+    arch_hash: str
+    curve: tuple[EpochMetrics, ...] = ()
+    result: TrainResult | None = None
+    started_s: Annotated[float, msgspec.Meta(ge=0)] | None = None
+
+
+# --- end of an imported search -------------------------------------------------------
+
+
 # --- one-shot search (issue 18, nas_core.oneshot; ONESHOT.md §2) ---------------------
 
 
@@ -468,11 +540,13 @@ class SupernetTrainingFinished(_Event, tag="supernet_training_finished"):
 
 
 class SupernetTrainingFailed(_Event, tag="supernet_training_failed"):
-    """The supernet's training failed with `reason`."""
+    """The supernet's training failed with `reason`; `will_retry`: it goes back to the
+    head of the queue for another attempt (within the retry budget, as a model's)."""
 
     supernet: ModelId
     attempt: Attempt
     reason: str
+    will_retry: bool = False
 
 
 class SearchSpaceSampled(_Event, tag="search_space_sampled"):
@@ -647,6 +721,73 @@ ONESHOT_EVENTS = (
 # --- end of one-shot search --------------------------------------------------------
 
 
+# --- automated searches (issue 21): the steering events -------------------------
+
+
+class AutoSearchStarted(_Event, tag="auto_search_started"):
+    """Automated search `search` starts with `spec` (strategy, seed, epochs per model,
+    options, constraints) and a budget: at most `models` proposals and/or `epochs`
+    model-epochs of training (None: no cap of that kind). `scope` is its initial
+    population (models it may learn from); `median_stop` asks for the median stopping
+    rule on its trainings."""
+
+    search: ModelId
+    spec: SearchSpec
+    models: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    epochs: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    scope: tuple[ModelId, ...] = ()
+    median_stop: bool = False
+
+
+class AutoSearchPaused(_Event, tag="auto_search_paused"):
+    """The search proposes nothing until resumed; its queued models still train."""
+
+    search: ModelId
+
+
+class AutoSearchResumed(_Event, tag="auto_search_resumed"):
+    """The search proposes again."""
+
+    search: ModelId
+
+
+class AutoSearchStopped(_Event, tag="auto_search_stopped"):
+    """The search is over: it proposes nothing more (its queued models still train)."""
+
+    search: ModelId
+
+
+class AutoSearchBudgetChanged(_Event, tag="auto_search_budget_changed"):
+    """The search's budget from now on (what it used stays counted)."""
+
+    search: ModelId
+    models: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    epochs: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class AutoSearchConstrained(_Event, tag="auto_search_constrained"):
+    """The search's proposals from now on satisfy `constraints` (parameter cap, layer
+    kinds forbidden or required, a region of the structure projection)."""
+
+    search: ModelId
+    constraints: Constraints
+
+
+class AutoSearchPopulationAdded(_Event, tag="auto_search_population_added"):
+    """`models` (e.g. from the drawer) join the search's population: it learns from
+    them as from its own proposals."""
+
+    search: ModelId
+    models: tuple[ModelId, ...]
+
+
+AUTO_SEARCH_EVENTS = (
+    AutoSearchStarted | AutoSearchPaused | AutoSearchResumed | AutoSearchStopped
+    | AutoSearchBudgetChanged | AutoSearchConstrained | AutoSearchPopulationAdded
+)  # fmt: skip
+# --- end of automated searches -----------------------------------------------------
+
+
 Event = (
     SessionCreated
     | ModelCreated
@@ -665,7 +806,9 @@ Event = (
     | QueueResumed
     | ConcurrencyChanged
     | LimitsChanged
+    | ModelImported
     | ONESHOT_EVENTS
+    | AUTO_SEARCH_EVENTS
 )
 
 EVENT_TYPES: dict[str, type] = {cls.__struct_config__.tag: cls for cls in get_args(Event)}

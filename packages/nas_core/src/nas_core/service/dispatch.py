@@ -16,6 +16,11 @@ is back (`broker_back`). What the watchdog (`nas_core.service.watchdog`) goes by
 kept here too: when each model last had news (`heard`), and which queued models had no
 message on the broker at its last check (`lost`).
 
+A supernet training (issue 18) is an entry of the same queue: handed out in its turn,
+under the same limit, to `oneshot` (the embedded mode's one-shot runner, which runs it
+in the same trainer processes and records it) instead of the broker; cancelled with the
+same flags. Without a runner (scale-out, v1) a queued supernet waits.
+
 Not thread-safe by itself: its owner calls it under its own lock.
 """
 
@@ -23,11 +28,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nas_core.events import Continued, SessionState
+from nas_core.events.kinds import AutoSearch
 from nas_core.specs import DataSpec
 from nas_core.training import TrainJob
 
@@ -54,7 +60,8 @@ class _Sent:
 class Dispatcher:
     """See the module. `processes`: the embedded mode's trainer processes, a bound on
     the concurrency (None in the scale-out mode); `data_root` goes into each job, and
-    `weights_dir`, the folder trainers store the weights in (None: not kept)."""
+    `weights_dir`, the folder trainers store the weights in (None: not kept);
+    `oneshot(session, supernet)` takes a supernet training handed out (see the module)."""
 
     def __init__(
         self,
@@ -63,8 +70,10 @@ class Dispatcher:
         processes: int | None = None,
         data_root: Path | None = None,
         weights_dir: Path | None = None,
+        oneshot: Callable[[str, str], None] | None = None,
     ) -> None:
         self.actors = actors
+        self.oneshot = oneshot
         self.processes = processes
         self.data_root = data_root
         self.weights_dir = weights_dir
@@ -107,6 +116,12 @@ class Dispatcher:
             if len(sent.dispatched) >= limit:
                 break
             if model in sent.dispatched:
+                continue
+            if model not in state.models:  # a supernet training (issue 18)
+                if self.oneshot is None:
+                    continue
+                sent.dispatched.add(model)
+                self.oneshot(session, model)
                 continue
             sent.dispatched.add(model)
             self.send(session, state, model)
@@ -202,7 +217,9 @@ class Dispatcher:
         nothing)."""
         m = None if model is None else state.models.get(model)
         if m is None:
-            return
+            m = None if model is None else state.oneshot.supernets.get(model)
+            if m is None:
+                return
         sent = self._of(session)
         if m.status != "queued":
             sent.doubt.discard(m.id)
@@ -279,4 +296,6 @@ def _continued(origin) -> dict:
     """A continued model starts from its parent's weights, one epoch past them."""
     if isinstance(origin, Continued):
         return {"init_weights": origin.weights, "first_epoch": origin.epoch + 1}
+    if isinstance(origin, AutoSearch) and origin.weights is not None:  # a promotion (issue 21)
+        return {"init_weights": origin.weights, "first_epoch": (origin.epoch or 0) + 1}
     return {}

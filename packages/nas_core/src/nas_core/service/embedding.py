@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 import numpy as np
 
-from nas_core.arch import Architecture, to_layer_graph
+from nas_core.arch import Architecture, arch_hash, to_layer_graph
 from nas_core.errors import NasCoreError
 
 # the events' own module, not the `nas_core.events` package, whose session files run
@@ -347,6 +347,9 @@ class Embedder:
         self._graphs: list[LayerGraph] = []
         self._predictions = np.zeros((0, 0), dtype=np.uint8)  # compact: compared fastest
         self._n_predictions = 0
+        # past the landmarks a structure row depends on the architecture only: a search
+        # that trains one architecture many times (an import, issue 20) computes it once
+        self._rows: dict[str, np.ndarray] = {}
 
     # ---------------------------------------------------------------- reading
 
@@ -439,15 +442,21 @@ class Embedder:
             raise EmbeddingError(f"model id must be a non-empty string, got {model_id!r}")
         if model_id in self._index:
             raise EmbeddingError(f"model {model_id} is already embedded")
-        graph = self._graph(model_id, arch)
-        labels = self._labels(model_id, predictions)
         n = len(self._index)
         k = min(n, self.landmarks)
+        key = arch_hash(arch) if k == self.landmarks else None
+        structure = self._rows.get(key) if key is not None else None
+        # the graph places a new row, or joins the landmarks; a cached row needs neither
+        graph = self._graph(model_id, arch) if structure is None else None
+        labels = self._labels(model_id, predictions)
         if n:
-            structure = otmann_matrix(
-                [graph], self._graphs[:k], struct_coef=self.struct_coef,
-                normalize=self.normalize, vocabulary="remap",
-            )[0]  # fmt: skip
+            if structure is None:
+                structure = otmann_matrix(
+                    [graph], self._graphs[:k], struct_coef=self.struct_coef,
+                    normalize=self.normalize, vocabulary="remap",
+                )[0]  # fmt: skip
+                if key is not None:
+                    self._rows[key] = structure
             behaviour = prediction_matrix(labels[None, :], self._predictions[:k])[0]
         else:
             structure = behaviour = np.zeros(0)
@@ -746,7 +755,7 @@ class Embedder:
             )
         return labels
 
-    def _remember(self, model_id: str, graph: LayerGraph, labels: np.ndarray) -> None:
+    def _remember(self, model_id: str, graph: LayerGraph | None, labels: np.ndarray) -> None:
         if model_id not in self._index:
             self._index[model_id] = len(self._index)
         if len(self._graphs) == self.landmarks:

@@ -7,6 +7,12 @@ under the data folder (``supernets/{session}/{sha256}.pt``), so scale-out worker
 would need it shared (not done). Between jobs it appends what the log implies next
 (`nas_core.events.oneshot_decide.follow`: an iteration completed, the next planned).
 
+A supernet training is an entry of the session's queue (`SessionState.queue`): it
+starts only when the `Dispatcher` hands it out in its turn (`hand`), is cancelled with
+the queue's own commands (the cancel flag stops it at a batch boundary; "training
+cancelled" is recorded), and a crashed trainer process is retried within the retry
+budget (`max_attempts`, the same as a model's), as `nas_core.service.actors` does.
+
 Event ids are derived from what they record (the supernet and attempt, the checkpoint
 digest and mask, the search and iteration), so a repeated step appends nothing new.
 A thread polls the sessions it was told about (`kick`) until they have nothing left to
@@ -25,7 +31,7 @@ from nas_core.events import Pending, SessionState
 from nas_core.events import kinds as k
 from nas_core.events.oneshot_decide import EvalWork, SupernetWork, follow, pending_work, placer
 from nas_core.oneshot.types import mask_key
-from nas_core.training.errors import TrainingError
+from nas_core.training.errors import TrainingCancelled, TrainingError, WorkerDied
 from nas_core.training.jobs import EvalJob, SupernetJob
 
 __all__ = ["OneShotRunner"]
@@ -50,6 +56,8 @@ class OneShotRunner:
         folder: Path,
         data_root: Path | None = None,
         worker: str = "embedded",
+        cancel=None,
+        max_attempts: int = 2,
     ) -> None:
         self._run = run
         self._state = state
@@ -57,6 +65,9 @@ class OneShotRunner:
         self.folder = Path(folder)
         self.data_root = None if data_root is None else Path(data_root)
         self.worker = worker
+        self.cancel = cancel  # `CancelFlags` (None: nothing cancels a supernet training)
+        self.max_attempts = max_attempts
+        self._handed: set[tuple[str, str]] = set()  # (session, supernet) handed out
         self._sessions: dict[str, None] = {}
         self._lock = threading.Lock()
         self._step_lock = threading.Lock()
@@ -78,7 +89,10 @@ class OneShotRunner:
         if implied:
             self._append(session, [Pending(_follow_id(e), e) for e in implied])
             return True
-        work = pending_work(state)
+        work = [
+            w for w in pending_work(state)
+            if not isinstance(w, SupernetWork) or (session, w.supernet) in self._handed
+        ]  # fmt: skip
         if not work:
             return False
         item = work[0]
@@ -109,6 +123,12 @@ class OneShotRunner:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"session {session}: the one-shot work did not finish")
                 time.sleep(POLL_S)
+
+    def hand(self, session: str, supernet: str) -> None:
+        """The `Dispatcher` hands out `supernet`'s queued training (its turn came)."""
+        with self._lock:
+            self._handed.add((session, supernet))
+        self.kick(session)
 
     def kick(self, session: str) -> None:
         """Let the background thread look at `session` (started on first use)."""
@@ -144,8 +164,6 @@ class OneShotRunner:
 
     def _train(self, session: str, state: SessionState, w: SupernetWork) -> None:
         base = f"os-{w.supernet}-a{w.attempt}"
-        started = k.SupernetTrainingStarted(w.supernet, w.attempt, self.worker)
-        self._append(session, [Pending(f"{base}-started", started)])
         folder = self.folder / "supernets" / session
         job = SupernetJob(
             model_id=f"supernet {w.supernet}", arch=w.arch, config=w.config, seed=w.seed,
@@ -159,12 +177,35 @@ class OneShotRunner:
             )
             self._append(session, [Pending(f"{base}-e{p.epoch}", event)])
 
+        flags = self.cancel
+
+        def cancelled() -> bool:
+            return flags is not None and flags.is_cancelled(session, w.supernet)
+
+        if cancelled():  # cancelled between being handed out and starting
+            self._ended(session, w.supernet)
+            gone = k.TrainingCancelled(w.supernet, was_running=False, attempt=w.attempt)
+            self._append(session, [Pending(f"{base}-cancelled", gone)])
+            return
+        started = k.SupernetTrainingStarted(w.supernet, w.attempt, self.worker)
+        self._append(session, [Pending(f"{base}-started", started)])
+        tries = self._state(session).oneshot.supernets[w.supernet].tries
         try:
-            result = self._run(job, on_epoch=on_epoch)
+            result = self._run(job, on_epoch=on_epoch, should_stop=cancelled)
+        except TrainingCancelled:
+            self._ended(session, w.supernet)
+            gone = k.TrainingCancelled(w.supernet, was_running=True, attempt=w.attempt)
+            self._append(session, [Pending(f"{base}-cancelled", gone)])
+            return
         except (TrainingError, OSError) as exc:
-            failed = k.SupernetTrainingFailed(w.supernet, w.attempt, str(exc))
+            # a crashed process is retried within the budget (a stop always), as a model
+            retry = isinstance(exc, WorkerDied) and (exc.stopped or tries < self.max_attempts)
+            if not retry:
+                self._ended(session, w.supernet)
+            failed = k.SupernetTrainingFailed(w.supernet, w.attempt, _reason(exc), retry)
             self._append(session, [Pending(f"{base}-failed", failed)])
             return
+        self._ended(session, w.supernet)
         path = Path(result.path)
         try:
             rel = str(path.relative_to(self.folder))
@@ -174,6 +215,13 @@ class OneShotRunner:
             w.supernet, w.attempt, result.sha256, result.size, rel, result.wall_s, result.val_loss
         )
         self._append(session, [Pending(f"{base}-finished", finished)])
+
+    def _ended(self, session: str, supernet: str) -> None:
+        """The training leaves the queue for good: hand it back, clear its cancel."""
+        with self._lock:
+            self._handed.discard((session, supernet))
+        if self.cancel is not None:
+            self.cancel.clear(session, supernet)
 
     def _evaluate(self, session: str, state: SessionState, w: EvalWork) -> None:
         record = state.oneshot.supernets[w.supernet]
@@ -195,6 +243,11 @@ class OneShotRunner:
             )  # fmt: skip
             pending.append(Pending(f"os-{record.sha256[:16]}-{mask_key(s.mask)}", event))
         self._append(session, pending)
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None)
+    return reason if isinstance(reason, str) and reason else str(exc)
 
 
 def _follow_id(event) -> str:

@@ -48,11 +48,20 @@ from nas_core.events import kinds as k
 __all__ = ["Step", "plan_reexecution"]
 
 _COPIED = (SessionCreated, QueueReordered, DrawerChanged, ViewChanged, TrainingQueued)
+# Issue 20: a model imported from a search REMAP did not run cannot be trained again; it
+# is copied as recorded (its placements are derived, and made again when embedded).
+_IMPORTED_COPIED = (k.ModelImported,)
 # Issue 18: the one-shot decisions are copied (the plan of a search's first iteration is
 # its start's); what the runner derived (supernet trainings, scores, later iterations,
 # rank-check figures) is left out and made again, so a re-execution shows whether the
 # weights' digest and the losses repeat. A region or a pause is copied in order, but no
 # longer tied to the iteration it came after (the new search runs as the runner goes).
+# Issue 21: an automated search's steering is copied in order; its proposals are left out
+# (models and their queueing) and made again by the service from the re-executed log.
+_AUTO_SEARCH_COPIED = (
+    k.AutoSearchStarted, k.AutoSearchPaused, k.AutoSearchResumed, k.AutoSearchStopped,
+    k.AutoSearchBudgetChanged, k.AutoSearchConstrained, k.AutoSearchPopulationAdded,
+)  # fmt: skip
 _ONESHOT_COPIED = (
     k.SupernetDefined, k.SupernetTrainingQueued, k.SearchSpaceSampled, k.SearchSpaceProjected,
     k.SearchStarted, k.SearchPaused, k.SearchContinued, k.RegionSelected, k.RegionCleared,
@@ -79,6 +88,9 @@ def plan_reexecution(envelopes: Sequence[Envelope]) -> list[Step]:
     steps: list[Step] = []
     for e in envelopes:
         event = e.event
+        if isinstance(event, ModelCreated) and isinstance(event.origin, k.AutoSearch):
+            remade.add(event.model)  # the service proposes it again (issue 21)
+            continue
         if isinstance(event, ModelCreated):
             batch = event.origin.batch
             # recorded before origins named their command, or continued (it starts from
@@ -94,7 +106,7 @@ def plan_reexecution(envelopes: Sequence[Envelope]) -> list[Step]:
         elif isinstance(event, TrainingQueued) and event.model in remade:
             remade.discard(event.model)  # the re-decided command queues it again
         elif (
-            isinstance(event, _COPIED + _ONESHOT_COPIED)
+            isinstance(event, _COPIED + _IMPORTED_COPIED + _ONESHOT_COPIED + _AUTO_SEARCH_COPIED)
             or (isinstance(event, TrainingCancelled) and not event.was_running)
             or (isinstance(event, k.SearchIterationPlanned) and event.iteration == 0)
         ):

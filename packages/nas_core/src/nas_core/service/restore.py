@@ -104,7 +104,11 @@ def restore(envelopes: Sequence[Envelope], start: Snapshot | None = None) -> Res
     # a model whose training is in question (a finished one queued again: only a
     # tampered log has that) counts as not finished, or a restart mid-training would
     # find it embedded with no result
-    done = [m for m in state.models.values() if m.status == "done" and m.result is not None]
+    # (an imported model that recorded no test predictions is not embedded: issue 20)
+    done = [
+        m for m in state.models.values()
+        if m.status == "done" and m.result is not None and m.result.predictions
+    ]  # fmt: skip
     try:
         embedder = Embedder.restore(
             records,

@@ -93,6 +93,8 @@ from nas_core.training import Throughput, WorkerInfo
 from nas_core.weights import WeightStore
 
 from .actors import Actors, Runner, Runtime, declare_actors
+from .auto_search import follow as follow_auto_searches
+from .auto_search import space_of as auto_search_space
 from .broker import EmbeddedWorker, make_broker, start_worker, transient
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags
 from .dispatch import Dispatcher
@@ -232,8 +234,10 @@ class SessionService:
 
             folder = self.data_root or Path(tempfile.gettempdir()) / "remap"
             self.oneshot = OneShotRunner(
-                self._pool.run, self.state, self.append_oneshot, folder, self.data_root
-            )
+                self._pool.run, self.state, self.append_oneshot, folder, self.data_root,
+                cancel=cancel, max_attempts=self.actors.runtime.max_attempts,
+            )  # fmt: skip
+            self._dispatcher.oneshot = self.oneshot.hand  # supernets: entries of the queue
         self._held = HeldRecords(self._apply, self._lock)
         self._order = InOrder(self._pass, self._stored)
         self._receipts = receipts_for(self.broker)
@@ -291,6 +295,7 @@ class SessionService:
             self._pool.close()
             self._pool = None
         if self.snapshots is not None:
+            self.save_snapshots()  # the next start reads nothing this run appended
             self.snapshots.close()
 
     def __enter__(self) -> SessionService:
@@ -394,6 +399,7 @@ class SessionService:
                     continue
                 for effect in decision.effects:  # StopTraining: the worker records it
                     self._dispatcher.cancel(session, effect.model)
+                new += self._follow_auto_searches(session, live)
                 self._dispatcher.pump(session, live.state)
                 if self.oneshot is not None and any(type(e.event) in _ONESHOT for e in new):
                     self.oneshot.kick(session)
@@ -548,6 +554,7 @@ class SessionService:
                 live.throughput = _observe(live.throughput, live.state, m.flops, m.result, took)
                 live.unembedded[m.id] = None
         self._embed_pending(record.session, live)
+        self._follow_auto_searches(record.session, live)
         self._dispatcher.pump(record.session, live.state)
 
     def _embed_pending(self, session: str, live: _Live) -> None:
@@ -623,10 +630,34 @@ class SessionService:
         live.unembedded = dict.fromkeys(restored.unembedded)
         return live
 
-    def _restored(self, session: str) -> Restored:
+    def save_snapshots(self) -> int:
+        """Snapshot every open session whose log runs past its snapshot (a server's stop,
+        `close`): restored from its snapshot and the tail as an open does, so the snapshot
+        is what the next open would make. Returns how many were written."""
+        if self.snapshots is None:
+            return 0
+        heads = self.snapshots.heads()
+        written = 0
+        with self._lock:
+            for session in list(self._live_sessions):
+                head = heads.get(session)
+                last = self.store.last_seq(session)
+                if last == 0 or (head is not None and head.seq == last):
+                    continue
+                try:
+                    self._restored(session, every=1)
+                except (RestoreError, StoreError) as error:  # the log decides at the next open
+                    log.warning("session %s: no snapshot written at the stop: %s", session, error)
+                    continue
+                written += 1
+        return written
+
+    def _restored(self, session: str, *, every: int | None = None) -> Restored:
         """`restore` of the session from its snapshot and the events after it, or from
         its whole log (no snapshot, or one that does not cover this log: see
-        `nas_core.service.snapshots`); a new snapshot when many events were read."""
+        `nas_core.service.snapshots`); a new snapshot when at least `every` events were
+        read (default `SNAPSHOT_EVERY`)."""
+        every = SNAPSHOT_EVERY if every is None else every
         snaps = self.snapshots
         snap = None if snaps is None else snaps.load(session)
         if snaps is not None and snap is not None:
@@ -638,13 +669,13 @@ class SessionService:
                 except RestoreError as error:  # never trusted blindly: the whole log decides
                     log.warning("session %s: snapshot and tail: %s", session, error)
                 else:
-                    if len(tail) >= SNAPSHOT_EVERY:
+                    if tail and len(tail) >= every:
                         snaps.save(snapshot_of(session, tail[-1], restored))
                     return restored
             snaps.drop(session)
         envelopes = self.store.read(session)
         restored = restore(envelopes)
-        if snaps is not None and len(envelopes) >= SNAPSHOT_EVERY:
+        if snaps is not None and envelopes and len(envelopes) >= every:
             snaps.save(snapshot_of(session, envelopes[-1], restored))
         return restored
 
@@ -697,8 +728,24 @@ class SessionService:
                     break
                 except ConcurrencyError:
                     live = self._reload(session)
+            for p in pending:  # a supernet training that ended leaves the dispatched
+                ident = getattr(p.event, "supernet", None) or getattr(p.event, "model", None)
+                self._dispatcher.recorded(session, live.state, ident)
             self._dispatcher.pump(session, live.state)
             return live.state
+
+    def _follow_auto_searches(self, session: str, live: _Live) -> list[Envelope]:
+        """Let the running automated searches propose what they have room for
+        (`nas_core.service.auto_search`, issue 21); the models they append."""
+        new: list[Envelope] = []
+        while live.state.auto_searches:
+            space = auto_search_space(live.state)
+            pending = follow_auto_searches(live.state, space, self._estimator(live))
+            appended = self._append(session, live, pending)
+            if not appended:
+                return new
+            new.extend(appended)
+        return new
 
     def _append(self, session: str, live: _Live, pending: Sequence[Pending]) -> list[Envelope]:
         if not pending:

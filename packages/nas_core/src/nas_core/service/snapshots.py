@@ -34,6 +34,7 @@ import msgspec
 
 from nas_core.events.fold import SessionState
 from nas_core.events.kinds import VERSIONS, Envelope
+from nas_core.events.store_memory import MemoryEventStore
 
 from .embedding import EmbedderSnapshot
 from .restore import Restored
@@ -135,7 +136,8 @@ class SnapshotStore:
         """The snapshots beside `store`'s file (``<file>.snapshots``); None for a store
         with no file (in memory)."""
         path = getattr(store, "path", None)
-        if path is None or str(path) == ":memory:":
+        # a memory store's `path` is only its name in messages ("<memory>"), not a file
+        if path is None or str(path) == ":memory:" or isinstance(store, MemoryEventStore):
             return None
         return cls(Path(path).with_name(Path(path).name + ".snapshots"))
 

@@ -9,6 +9,7 @@ import { bestBy, describeAccuracy, METRICS } from "../../core/metrics.js";
 import { readView, writeView } from "../../core/view-state.js";
 import { sampleProgress } from "../../core/progress.js";
 import "../search/search.js";
+import "../mast/mast.js";
 import { RemapError } from "../../core/session.js";
 
 const TABS = [
@@ -17,6 +18,7 @@ const TABS = [
   ["inspect", "Inspect"],
   ["data", "Data"],
   ["search", "Search"],
+  ["mast", "MAST"],
 ];
 
 const styles = `
@@ -203,10 +205,11 @@ export class RemapApp extends RemapElement {
             ${TABS.map(([id, label]) => tab(id, label))}
           </div>
           ${panel("generate", html`<remap-generate src=${src}></remap-generate>`)}
-          ${panel("queue", html`<remap-session-controls src=${src}></remap-session-controls><remap-queue src=${src}></remap-queue>`)}
+          ${panel("queue", html`<remap-session-controls src=${src}></remap-session-controls><remap-autosearch src=${src}></remap-autosearch><remap-queue src=${src}></remap-queue>`)}
           ${panel("inspect", html`<remap-inspector src=${src}></remap-inspector>`)}
           ${panel("data", html`<remap-classes src=${src}></remap-classes>`)}
           ${panel("search", html`<remap-search src=${src}></remap-search>`)}
+          ${panel("mast", html`<remap-mast src=${src}></remap-mast>`)}
         </section>
       </main>
       <footer><remap-timeline src=${src}></remap-timeline></footer>

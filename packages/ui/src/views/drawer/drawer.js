@@ -12,6 +12,7 @@ import { describeAccuracy, metricValue } from "../../core/metrics.js";
 import { describeGroup, groupStats } from "../../core/replicates.js";
 import { STATUS_COLORS, accuracyOf, formatAcc, formatCount } from "../../core/theme.js";
 import { readView, writeView } from "../../core/view-state.js";
+import { figureMenu, figureMenuStyles } from "../../core/figure-menu.js";
 
 /** The best validation accuracy a model reached (null before its first epoch). */
 const bestVal = (m) => metricValue(m, "val_best");
@@ -88,6 +89,7 @@ function snacSrc(session, id) {
 
 const styles = `
 ${modelOutStyles}
+${figureMenuStyles}
 td.out, th.out { width: 30px; text-align: center; padding: 0; overflow: visible; }
 :host { display: flex; flex-direction: column; min-height: 0; height: 100%; }
 small.group-acc { display: block; font-size: 10px; color: var(--remap-muted); white-space: nowrap; font-weight: normal; }
@@ -228,6 +230,7 @@ export class RemapDrawer extends RemapElement {
           ${Object.entries(COMPOSITES).map(([k, c]) => html`<option value=${k} ?selected=${k === this.composite}>${c.label}</option>`)}
         </select>
       </label>
+      ${models.length ? figureMenu(s, "sheet") : nothing}
     </div>`;
     if (!models.length) {
       return html`${header}<div class="scroll" style="display:flex">
@@ -289,7 +292,7 @@ export class RemapDrawer extends RemapElement {
                 : html`<b>${formatAcc(acc)}</b>`}${groupText
                 ? html`<small class="group-acc" data-group-stats title="test accuracy of ${group.group} and its replicates (${group.members.join(", ")}): ${describeGroup(group)}">${groupText}</small>`
                 : ""}</td>
-              <td class="num">${m.result ? m.result.forward_ms.toFixed(2) : ""}</td>
+              <td class="num">${m.result?.forward_ms != null ? m.result.forward_ms.toFixed(2) : ""}</td>
               <td class="num">${sc === null ? "" : sc.toFixed(this.composite === "acc_per_ms" ? 2 : 3)}</td>
               <td class="out" @click=${(e) => e.stopPropagation()}>${exportMenu(this.session, m, true)}</td>
               <td class="del" @click=${(e) => e.stopPropagation()}>

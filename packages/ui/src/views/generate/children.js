@@ -9,7 +9,7 @@ import { repeat } from "lit-html/directives/repeat.js";
 import { formatAcc, formatCount, formatDelta, formatSeconds, STATUS_COLORS } from "../../core/theme.js";
 import { trainingNote } from "./training.js";
 
-const TYPES = { ablation: "Ablation", variation: "Variation", handcraft: "Handcrafted", sampled: "Sampled", replicate: "Replicate", continued: "Trained longer" };
+const TYPES = { ablation: "Ablation", variation: "Variation", handcraft: "Handcrafted", sampled: "Sampled", replicate: "Replicate", continued: "Trained longer", imported: "Imported", auto_search: "Search proposal", oneshot: "One-shot candidate" };
 const SPARK_W = 64;
 const SPARK_H = 20;
 
@@ -97,7 +97,8 @@ export function sortChildren(kids, parent, sort) {
 }
 
 /** The table. `view`: {sort, open} (the table's sort and expanded rows); `on`: {select,
- * rebase, toDrawer, toggle, sort, snacUrl, selected, replay}. A row click selects the
+ * rebase, toDrawer, toggle, sort, snacUrl, diffUrl, selected, replay} (diffUrl(a, b):
+ * the chip diff of the parent and the child, shown in an expanded row). A row click selects the
  * child (the inspector shows it); Generate re-bases only by "Generate from this". */
 export function childrenTable(state, parent, view, on) {
   const kids = sortChildren(childrenOf(state, parent.id), parent, view.sort);
@@ -134,7 +135,10 @@ export function childrenTable(state, parent, view, on) {
     if (!open) return main;
     return html`${main}<tr class="detail" data-detail=${m.id}><td colspan=${COLUMNS.length}>
       <div class="detail-body">
-        <img src=${on.snacUrl(m.id)} alt="" height="20">
+        ${on.diffUrl
+          ? html`<snac-diff class="child-diff" url=${on.diffUrl(parent.id, m.id)}
+              aria-label="diff of ${parent.id} and ${m.id}"></snac-diff>`
+          : html`<img src=${on.snacUrl(m.id)} alt="" height="20">`}
         <p class="full-changes">${type}: ${changes}${est ? html` <span class="muted">· est. ${est}</span>` : ""}</p>
         ${m.config ? html`<p class="full-config muted">Trains ${m.config.epochs} epochs · lr ${m.config.lr} · batch ${m.config.batch_size} · γ ${m.config.gamma} · ${m.config.patience == null ? "no early stop" : `patience ${m.config.patience}`}${train ? " (overridden)" : ""}</p>` : ""}
         <div class="detail-actions">

@@ -20,6 +20,7 @@ import { ablationProblems, checkArch } from "./arch-check.js";
 import { block, cellStyles } from "./cells.js";
 import { capField, capStyles } from "./cap.js";
 import { childrenStyles, childrenTable } from "./children.js";
+import { diffUrl } from "../snac-chip/snac-diff.js";
 import { boundedInt, freshForms, KIND_HINTS, paramFields, VARIATION_KINDS } from "./forms.js";
 import { applyEdits, describeEdit, describeLayer, LAYER_TYPES, makeLayer, paramsOf, styleOf } from "./layers.js";
 import { emptyTraining, trainingFields, trainingOverrides, trainingStyles } from "./training.js";
@@ -684,6 +685,7 @@ export class RemapGenerate extends RemapElement {
         toggle: (id) => this.toggleChild(id),
         sort: (key) => this.sortChildren(key),
         snacUrl: (id) => this.session.snacUrl(id, { height: 20 }),
+        diffUrl: (a, b) => diffUrl(this.session, a, b, { height: 26 }), // issue 22
         selected: this.session.ui.selected,
         replay: this.session.cursor !== null,
       })}`;

@@ -15,10 +15,14 @@ import { cellExamples } from "./data.js";
 import { unpackLabels } from "../../core/packed.js";
 import { replicatesPart, replicatesStyles } from "./replicates.js";
 import { modelOutPart, modelOutStyles } from "./model-out.js";
+import { diffUrl } from "../snac-chip/snac-diff.js";
+import { figureMenu, figureMenuStyles } from "../../core/figure-menu.js";
 
 const styles = `
 ${replicatesStyles}
 ${modelOutStyles}
+${figureMenuStyles}
+.part h2 .figure-menu { font-weight: normal; margin-left: 6px; }
 :host { min-width: 0; }
 .toolbar { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin-bottom: 8px; }
 .toolbar .title { font-weight: 600; }
@@ -52,6 +56,9 @@ dd small { font-size: 11px; color: var(--remap-muted); margin-left: 4px; }
 dd small.up { color: var(--remap-ok); }
 dd small.down { color: var(--remap-danger); }
 section.part { min-width: 0; }
+section.diff .diff-note { margin: 0; font-size: 12px; }
+section.diff snac-diff { margin-top: 4px; }
+.pair-diff { margin-bottom: 12px; }
 .legend { display: flex; gap: 14px; font-size: 12px; color: var(--remap-muted); margin: -2px 0 4px; }
 .legend svg { vertical-align: middle; margin-right: 4px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(210px, 1fr)); gap: 8px; }
@@ -185,9 +192,20 @@ export class RemapInspector extends RemapElement {
           <button aria-pressed=${String(this.byTime)} @click=${() => this.setByTime(true)}>wall time</button>
         </span>
       </div>
+      ${comparing && models[0] && models[1] ? this.diffPart(ids[0], ids[1], "pair-diff") : nothing}
       <div class="cards ${comparing ? "compare" : ""}">
         ${models.map((m, k) => (m ? this.card(m, state, comparing && k === 1 ? models[0] : null, comparing) : this.missing(ids[k])))}
       </div>`;
+  }
+
+  /** The chip diff of models `a` and `b` (issue 22): the parent and the model, or the
+   * compared pair. */
+  diffPart(a, b, cls = "") {
+    return html`<section class="part diff ${cls}" aria-label="Diff of ${a} and ${b}">
+      <h2>Changes</h2>
+      <p class="diff-note muted">${a} → ${b} · <b>+</b> added, <b>−</b> removed, <b>Δ</b> changed; hover a block for its settings and parameters</p>
+      <snac-diff url=${diffUrl(this.session, a, b, { height: 40 })}></snac-diff>
+    </section>`;
   }
 
   setByTime(value) {
@@ -231,6 +249,7 @@ export class RemapInspector extends RemapElement {
           <img src=${this.session.snacUrl(m.parent, { height: 40 })} alt="SNAC of the parent ${m.parent}"></div>`
           : comparing ? html`<div class="snac no-parent"><span class="who">parent</span><span class="muted">none (sampled)</span></div>` : nothing}
       </div>
+      ${!comparing && m.parent && state.models.has(m.parent) ? this.diffPart(m.parent, m.id) : nothing}
       ${this.stats(m, base, state)}
       ${(this.loadKept(), modelOutPart(this.session, m, this.kept.get(m.id), this.longer, {
         epochs: (v) => { this.longer = v; },
@@ -243,16 +262,16 @@ export class RemapInspector extends RemapElement {
         select: (id) => this.session.select(id),
       }, this.session.cursor !== null)}
       <section class="part curves" aria-label="Training curves of ${m.id}">
-        <h2>Training curves</h2>
+        <h2>Training curves ${m.curve.length ? figureMenu(this.session, "curves", { models: [m.id] }) : nothing}</h2>
         ${m.curve.length ? this.curves(m) : html`<div class="note">${m.status === "queued" || m.status === "created" ? "not trained yet" : m.status === "running" ? "the first epoch is training…" : "no epoch recorded"}</div>`}
       </section>
       ${r ? html`<div class="split">
         <section class="part per-class" aria-label="Accuracy per class of ${m.id}">
-          <h2>Accuracy per class</h2>
+          <h2>Accuracy per class ${figureMenu(this.session, "per-class", { models: [m.id] })}</h2>
           ${perClassBars({ model: m.id, result: r, names, selectedClass: this.session.viewOf(state).selected_class })}
         </section>
         <section class="part confusion" aria-label="Confusion matrix of ${m.id}">
-          <h2>Confusion matrix</h2>
+          <h2>Confusion matrix ${figureMenu(this.session, "confusion", { models: [m.id] })}</h2>
           ${this.matrix(m, names)}
         </section>
       </div>` : html`<div class="note">Accuracy per class and the confusion matrix appear when the training ends.</div>`}

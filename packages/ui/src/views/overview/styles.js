@@ -4,7 +4,9 @@
 import { MINI } from "./paint-minimap.js";
 import { MARGIN } from "./viewport.js";
 
-export const styles = `
+import { figureMenuStyles } from "../../core/figure-menu.js";
+
+export const styles = `${figureMenuStyles}
 :host { display: flex; flex-direction: column; height: 100%; min-height: 320px; }
 .bar { display: flex; align-items: center; gap: 6px; padding: 6px 8px; flex-wrap: wrap; border-bottom: 1px solid var(--remap-border); }
 .bar [role="group"] { display: flex; gap: 2px; }
@@ -35,6 +37,8 @@ canvas.mini[hidden] { display: none; }
 }
 .tip img { display: block; height: 40px; max-width: 300px; margin-bottom: 4px; }
 .tip .id { font-weight: 600; font-family: var(--remap-mono); }
+.tip snac-diff { margin-bottom: 4px; max-width: 300px; }
+.tip .diff-head { font-size: 11px; }
 .tip .desc { color: var(--remap-muted); white-space: normal; }
 .tip dl { display: grid; grid-template-columns: auto auto; gap: 0 10px; margin: 2px 0 0; }
 .tip dt { color: var(--remap-muted); }

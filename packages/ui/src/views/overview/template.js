@@ -8,8 +8,10 @@ import { ref } from "lit-html/directives/ref.js";
 import { PROJECTIONS } from "../../core/fold.js";
 import { METRICS } from "../../core/metrics.js";
 import { formatCount } from "../../core/theme.js";
+import { figureMenu } from "../../core/figure-menu.js";
 import { GROUP } from "./groups.js";
 import * as input from "./input.js";
+import { diffUrl } from "../snac-chip/snac-diff.js";
 import { describe } from "./points.js";
 import { BEST, INK, rampCSS, ROLLING, SELECTED } from "./scales.js";
 import { plotBox, toScreen } from "./viewport.js";
@@ -64,6 +66,7 @@ export function overviewTemplate(el) {
           el.requestRender();
         }}>Brush</button>
       <button ?disabled=${!zoomed} @click=${() => el.resetZoom()} aria-label="Reset zoom">Reset zoom</button>
+      ${figureMenu(el.session, "overview", { projection, models: [...new Set([...state.drawer, ...(el.session.ui.selected ? [el.session.ui.selected] : [])])] })}
     </div>
     <div class="plot" ${ref((plot) => el._setPlot(plot))}>
       <canvas class="main" tabindex="0" role="img" aria-label=${label}
@@ -142,8 +145,13 @@ function tooltip(el, state) {
   const right = sx > w - 330;
   const below = sy < 150;
   const style = `${right ? `right:${w - sx + 14}px` : `left:${sx + 14}px`};${below ? `top:${sy + 14}px` : `bottom:${h - sy + 14}px`}`;
+  const parent = state.models.get(id)?.parent; // issue 22: the diff against the parent
+  const inParent = parent && state.models.has(parent);
   return html`<div class="tip" role="tooltip" style=${style}>
-    <img src=${el.session.snacUrl(id, { height: 40 })} alt="SNAC of ${id}" />
+    ${inParent
+      ? html`<div class="diff-head muted">vs parent <span class="id">${parent}</span></div>
+          <snac-diff class="tip-diff" url=${diffUrl(el.session, parent, id, { height: 32, words: false })}></snac-diff>`
+      : html`<img src=${el.session.snacUrl(id, { height: 40 })} alt="SNAC of ${id}" />`}
     <div><span class="id">${id}</span> <span class="muted">${d.status}</span></div>
     ${d.description ? html`<div class="desc">${d.description}</div>` : nothing}
     <dl>

@@ -1,7 +1,8 @@
 // The queue's one-shot part: supernet trainings (queued or running, with their epochs)
 // and the search's evaluation batch (the planned iteration's children not evaluated
-// yet). They are not models, so they are not reordered or cancelled here; they run in
-// the same trainer processes as the models (oneshot-contract §4).
+// yet). A supernet training is an entry of the session's queue (state.queue), handed
+// out in its turn and reordered / cancelled with the queue's own commands (reorder,
+// cancel with its id); it runs in the same trainer processes as the models.
 
 import { html, nothing } from "lit-html";
 import { currentSearch, evaluationsOf, maskKey, oneshotOf, valuesOf } from "../search/read.js";

@@ -16,6 +16,11 @@
 // image arrives (no layout jump); a rejected spec shows the server's error and its JSON
 // path inline. Events: "snac-rendered" {svg} and "snac-error" {message, path} (server
 // form only: the session form's image is fetched by the browser).
+//
+// Per-layer parameters on hover (issue 22): an <img> shows no <title> of the SVG's
+// blocks, so on the first hover the chip reads the same SVG as text (parsed, never
+// inserted), keeps each block's horizontal extent and title, and shows the title of the
+// block under the pointer (kind, settings, output, parameters) in a tooltip of its own.
 
 import { html, nothing, render } from "lit-html";
 import { styleMap } from "lit-html/directives/style-map.js";
@@ -58,6 +63,10 @@ export class SnacChip extends RemapElement {
     .msg { line-height: 1.25; font-size: 11px; padding: 0 4px; overflow: hidden;
       overflow-wrap: anywhere; max-height: 100%; }
     .msg.error { color: var(--remap-danger); }
+    .layer-tip { position: fixed; z-index: 10; pointer-events: none; white-space: pre-line;
+      background: #fff; color: var(--remap-text, #111827); border: 1px solid var(--remap-border, #d1d5db);
+      border-radius: 4px; box-shadow: 0 2px 8px rgba(0,0,0,.15); padding: 4px 7px;
+      font-size: 11.5px; line-height: 1.35; max-width: 280px; }
   `;
 
   constructor() {
@@ -66,6 +75,8 @@ export class SnacChip extends RemapElement {
     this._remote = { key: null, status: "idle", url: null, svg: null, error: null, alt: "" };
     this._abort = null;
     this._imageError = null; // {url, message, path}: the session form's failed image
+    this._layers = null; // {url, width, height, blocks: [{x0, x1, title}]} of the image shown
+    this._layerTip = null; // {x, y, title}: the hovered block's tooltip
     this._observer = new MutationObserver(() => this.requestRender());
   }
 
@@ -161,9 +172,75 @@ export class SnacChip extends RemapElement {
     const failed = this._imageError?.url === url ? this._imageError : null;
     if (failed) return this._message(options, errorText(failed.message, failed.path), true);
     return html`<div class="box" style=${this._boxStyle(options)}>
-      <img src=${url} alt=${alt} title=${alt} height=${options.height} decoding="async"
-        @error=${() => this._explain(url)}>
-    </div>`;
+      <img src=${url} alt=${alt} title=${this._layerTip ? "" : alt} height=${options.height} decoding="async"
+        @error=${() => this._explain(url)} @mousemove=${(e) => this._hover(e, url)}
+        @mouseleave=${() => this._unhover()}>
+    </div>${this._tipTemplate()}`;
+  }
+
+  // --- per-layer tooltips --------------------------------------------------------------
+
+  _tipTemplate() {
+    const t = this._layerTip;
+    return t ? html`<div class="layer-tip" role="tooltip" style=${styleMap({ left: `${t.x}px`, top: `${t.y}px` })}>${t.title}</div>` : nothing;
+  }
+
+  /** The blocks of the SVG text: horizontal extent (in SVG units) and title. */
+  static layersOf(text) {
+    const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+    const root = doc.documentElement;
+    if (!root || root.localName !== "svg") return null;
+    const box = (root.getAttribute("viewBox") ?? "").split(/[\s,]+/).map(Number);
+    const blocks = [];
+    for (const g of root.querySelectorAll("g.snac-layer")) {
+      const rect = g.querySelector(":scope > rect");
+      const title = g.querySelector(":scope > title")?.textContent ?? "";
+      const x = Number(rect?.getAttribute("x"));
+      const w = Number(rect?.getAttribute("width"));
+      if (Number.isFinite(x) && Number.isFinite(w)) blocks.push({ x0: x, x1: x + w, title });
+    }
+    return { width: box[2] || 1, height: box[3] || 1, blocks };
+  }
+
+  async _layersFor(url, text = null) {
+    if (this._layers?.url === url) return this._layers;
+    if (this._layersLoading === url) return null;
+    this._layersLoading = url;
+    try {
+      const svg = text ?? (await (await fetch(url)).text());
+      const found = SnacChip.layersOf(svg);
+      this._layers = found ? { url, ...found } : null;
+    } catch {
+      this._layers = null; // no tooltips: the image's own alt text remains
+    }
+    this._layersLoading = null;
+    return this._layers;
+  }
+
+  async _hover(event, url, text = null) {
+    const img = event.currentTarget;
+    const { clientX, clientY } = event;
+    const layers = this._layers?.url === url ? this._layers : await this._layersFor(url, text);
+    if (!layers || !img.isConnected) return;
+    const r = img.getBoundingClientRect();
+    // object-fit: contain, left aligned: one scale for both axes
+    const scale = Math.min(r.width / layers.width, r.height / layers.height);
+    const vx = (clientX - r.left) / scale;
+    let best = null;
+    for (const b of layers.blocks) {
+      const d = vx < b.x0 ? b.x0 - vx : vx > b.x1 ? vx - b.x1 : 0;
+      if (d <= 1.5 && (!best || d < best.d)) best = { d, title: b.title };
+    }
+    const next = best ? { x: clientX + 12, y: clientY + 14, title: best.title } : null;
+    if (next?.title === this._layerTip?.title && next?.x === this._layerTip?.x) return;
+    this._layerTip = next;
+    this.requestRender();
+  }
+
+  _unhover() {
+    if (!this._layerTip) return;
+    this._layerTip = null;
+    this.requestRender();
   }
 
   _message(options, text, isError) {
@@ -276,8 +353,9 @@ export class SnacChip extends RemapElement {
         aria-label="SNAC: rendering" aria-busy="true"></div>`;
     }
     return html`<div class="box" style=${this._boxStyle(options)}>
-      <img src=${r.url} alt=${r.alt} title=${r.alt} height=${options.height}>
-    </div>`;
+      <img src=${r.url} alt=${r.alt} title=${this._layerTip ? "" : r.alt} height=${options.height}
+        @mousemove=${(e) => this._hover(e, r.url, r.svg)} @mouseleave=${() => this._unhover()}>
+    </div>${this._tipTemplate()}`;
   }
 }
 

@@ -207,7 +207,7 @@ export class RemapTimeline extends RemapElement {
     const w = c.clientWidth;
     const h = c.clientHeight;
     const dpr = window.devicePixelRatio || 1;
-    const key = `${w}x${h}@${dpr}:${s.lastSeq}`;
+    const key = `${w}x${h}@${dpr}:${s.lastSeq}:${s.base}`; // base: older events came
     if (key === this._drawn || !w || !h) return;
     this._drawn = key;
     c.width = Math.round(w * dpr);
@@ -257,7 +257,7 @@ export class RemapTimeline extends RemapElement {
     const seq = this.seq;
     const isLive = s.cursor === null;
     const env = envelopeAt(s.envelopes, seq);
-    const start = s.envelopes[0]?.at ?? null;
+    const start = s.live.created_at ?? s.envelopes[0]?.at ?? null; // opened from a snapshot: no seq 1
     const when = env ? clock(env.at) : "";
     const since = env && start ? elapsed(start, env.at) : "";
     const what = env ? KIND_WORDS[env.event.kind] ?? env.event.kind : "";

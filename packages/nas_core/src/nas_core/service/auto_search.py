@@ -1,0 +1,117 @@
+"""The step that keeps a session's automated searches going (issue 21), pure.
+
+`follow(state, space)` asks each running search with budget left and room in its
+window (at most `WINDOW` of its proposals waiting or training at once, so a strategy
+that learns from results sees them) for proposals (`nas_core.strategies.propose`, given
+what the search observed, derived from the log) and returns the events that make them:
+"model created" with an `AutoSearch` origin and "training queued". A "continue"
+proposal (a Hyperband promotion) is a new model that starts from its parent's stored
+weights, as "train longer" does (`nas_core.service.dispatch`). Event ids name the
+search and step (``auto:{search}:{step}:…``), so a repeated step appends nothing new;
+and because the proposals depend only on the log, a re-execution that drops them
+(`nas_core.service.replay_plan`) makes them again. The session service calls it after
+every append (`SessionService`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from nas_core.events import Pending, SessionState
+from nas_core.events.auto_search_state import budget_left, next_step, observed, proposals, used
+from nas_core.events.kinds import AutoSearch, Event
+from nas_core.events.made import Estimator, next_ids
+from nas_core.events.made import created as created_event
+from nas_core.events.made import queued as queue_event
+from nas_core.events.made import space_of as recorded_space
+from nas_core.events.seeds import derive_seed
+from nas_core.generators import SearchSpace
+from nas_core.strategies import Proposal, StrategyError, propose
+
+__all__ = ["WINDOW", "follow", "space_of"]
+
+log = logging.getLogger(__name__)
+
+WINDOW = 2
+"""Proposals of one search that wait or train at once."""
+
+_WAITING = ("created", "queued", "running")
+
+
+def space_of(state: SessionState) -> SearchSpace:
+    """The search space the session samples from (the one its log recorded)."""
+    return recorded_space(state, None)
+
+
+def follow(
+    state: SessionState, space: SearchSpace, estimate: Estimator | None = None
+) -> list[Pending]:
+    """The events that let every running search propose what it has room for."""
+    out: list[Pending] = []
+    for record in state.auto_searches.values():
+        if record.status != "running" or state.input is None:
+            continue
+        made = proposals(state, record.search)
+        room = WINDOW - sum(m.status in _WAITING for m in made)
+        spent = used(state, record.search)
+        count = min(room, budget_left(record, spent, record.spec.epochs))
+        if count <= 0:
+            continue
+        step = next_step(state, record.search)
+        try:
+            chosen = propose(
+                record.spec, observed(state, record), step, count, space=space,
+                input_shape=state.input.shape, num_classes=state.input.classes,
+                limits=None if state.settings is None else state.settings.limits,
+            )  # fmt: skip
+        except StrategyError as exc:  # the search cannot go on; the session does
+            log.warning("automated search %s proposes nothing: %s", record.search, exc)
+            continue
+        events = _made(state, record, _within(record, spent, chosen[:count]), estimate)
+        out.extend(Pending(f"auto:{record.search}:{step}:{j}", e) for j, e in enumerate(events))
+        if events:  # one search per call: the next sees the state these events make
+            break
+    return out
+
+
+def _within(record, spent, chosen: list[Proposal]) -> list[Proposal]:
+    """The proposals the epoch budget still allows, in order."""
+    if record.epochs is None:
+        return chosen
+    left, kept = record.epochs - spent.epochs, []
+    for p in chosen:
+        if p.epochs > left:
+            break
+        kept.append(p)
+        left -= p.epochs
+    return kept
+
+
+def _made(state: SessionState, record, chosen: list[Proposal], estimate) -> list[Event]:
+    ids = next_ids(state, len(chosen))
+    created, queued = [], []
+    for mid, p in zip(ids, chosen, strict=True):
+        parent = None if p.parent is None else state.models.get(p.parent)
+        origin = AutoSearch(
+            search=record.search, strategy=record.spec.strategy, step=p.step,
+            parent=p.parent, why=p.why, scores=dict(p.scores),
+        )  # fmt: skip
+        arch = p.arch
+        if p.kind == "continue":
+            if parent is None or parent.result is None or parent.result.weights is None:
+                continue  # nothing to continue from (its weights were not kept)
+            arch = parent.arch
+            origin = msgspec.structs.replace(
+                origin, epoch=parent.result.best_epoch, weights=parent.result.weights.digest
+            )
+        if arch is None:
+            continue
+        c = created_event(mid, arch, parent, origin, (), p.why or f"proposed by {record.search}")
+        base = parent.config if parent is not None and parent.config is not None else None
+        config = msgspec.structs.replace(base or state.settings.train, epochs=p.epochs)
+        seed = derive_seed("auto_search", record.spec.seed, mid)
+        created.append(c)
+        queued.append(queue_event(c, config, seed, estimate))
+    return [*created, *queued]
