@@ -28,7 +28,7 @@ from nas_core.events.made import queued as queue_event
 from nas_core.events.made import space_of as recorded_space
 from nas_core.events.seeds import derive_seed
 from nas_core.generators import SearchSpace
-from nas_core.strategies import Proposal, StrategyError, propose
+from nas_core.strategies import DistanceCache, Proposal, StrategyError, propose
 
 __all__ = ["WINDOW", "follow", "space_of"]
 
@@ -46,9 +46,14 @@ def space_of(state: SessionState) -> SearchSpace:
 
 
 def follow(
-    state: SessionState, space: SearchSpace, estimate: Estimator | None = None
+    state: SessionState,
+    space: SearchSpace,
+    estimate: Estimator | None = None,
+    *,
+    distance: DistanceCache | None = None,
 ) -> list[Pending]:
-    """The events that let every running search propose what it has room for."""
+    """The events that let every running search propose what it has room for;
+    `distance`: the session's OTMANN cache, kept across calls (None: measured anew)."""
     out: list[Pending] = []
     for record in state.auto_searches.values():
         if record.status != "running" or state.input is None:
@@ -65,6 +70,7 @@ def follow(
                 record.spec, observed(state, record), step, count, space=space,
                 input_shape=state.input.shape, num_classes=state.input.classes,
                 limits=None if state.settings is None else state.settings.limits,
+                distance=distance,
             )  # fmt: skip
         except StrategyError as exc:  # the search cannot go on; the session does
             log.warning("automated search %s proposes nothing: %s", record.search, exc)

@@ -89,6 +89,7 @@ from nas_core.events import (
 from nas_core.events.kinds import ONESHOT_EVENTS
 from nas_core.generators import Skipped
 from nas_core.specs import DatasetInfo, DataSpec, Settings, TrainConfig
+from nas_core.strategies import DistanceCache
 from nas_core.training import Throughput, WorkerInfo
 from nas_core.weights import WeightStore
 
@@ -161,6 +162,9 @@ class _Live:
     # (model, attempt) → when its "training started" was recorded (`observed_seconds`)
     started: dict[tuple[str, int], str] = field(default_factory=dict)
     recovered: bool = False  # `_recover` has run to its end
+    # the OTMANN pairs its automated searches have measured, kept across proposal calls
+    # (issue 21: a GP search would otherwise remeasure every observed pair each call)
+    search_distances: DistanceCache = field(default_factory=DistanceCache)
 
 
 class SessionService:
@@ -740,7 +744,9 @@ class SessionService:
         new: list[Envelope] = []
         while live.state.auto_searches:
             space = auto_search_space(live.state)
-            pending = follow_auto_searches(live.state, space, self._estimator(live))
+            pending = follow_auto_searches(
+                live.state, space, self._estimator(live), distance=live.search_distances
+            )
             appended = self._append(session, live, pending)
             if not appended:
                 return new
