@@ -270,6 +270,21 @@ def _wait_state(client: httpx.Client, session: str, check, what: str) -> dict:
         time.sleep(0.1)
 
 
+def _wait_events_recorded(url: str) -> None:
+    """Wait until the server has recorded (and acknowledged) every event message on
+    Redis: with the worker frozen, what the log shows then is all it will ever get from
+    that worker (a fixed sleep is too short on a loaded machine)."""
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + DONE_TIMEOUT_S
+    try:
+        while client.hlen("dramatiq:events.msgs"):
+            assert time.monotonic() < deadline, "the server never drained the events queue"
+            time.sleep(0.1)
+    finally:
+        client.close()
+    time.sleep(0.3)  # the fold behind /state follows the log's append at once; be sure
+
+
 def _check_log(data_dir: Path, session: str, models: int, *, once: bool = True) -> list:
     """The session's log: no gap, no doubled id, each model finished once (`once`), or
     at least once and never the same attempt twice."""
@@ -321,7 +336,7 @@ def test_a_worker_killed_mid_training_on_redis_is_retried_on_the_other(
                 # only if the victim's training is still unfinished there (under load the
                 # log can lag a worker by its whole training)
                 os.kill(d.workers[0].proc.pid, signal.SIGSTOP)
-                time.sleep(1.5)
+                _wait_events_recorded(url)
                 now = client.get(f"/api/sessions/{session}/state").json()
                 if now["models"][victim]["status"] == "running":
                     break

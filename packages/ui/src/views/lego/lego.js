@@ -114,6 +114,9 @@ export class RemapLego extends RemapElement {
     if (!net) return;
     this._busy = true;
     this._focusAfter = focus;
+    // what had focus when the edit went out: if the user focuses something else before
+    // the new version lands, the focus stays where they put it (see rendered)
+    this._focusWas = this.shadowRoot.activeElement;
     this.requestRender();
     try {
       await this.session.post(cmd.editSupernet(net.id, Array.isArray(edit) ? edit : [edit]));
@@ -299,6 +302,11 @@ export class RemapLego extends RemapElement {
   rendered() {
     const f = this._focusAfter;
     if (!f || this._busy) return;
+    const now = this.shadowRoot.activeElement;
+    if (now && now !== this._focusWas) {
+      this._focusAfter = null;
+      return;
+    }
     const el = this.shadowRoot.querySelector(`[data-at='${JSON.stringify(f)}']`);
     if (el) {
       this._focusAfter = null;
