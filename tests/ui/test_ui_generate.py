@@ -145,6 +145,11 @@ def test_ablations_and_variations_make_children_that_train_live(
         ".length === n",
         arg=len(made),
     )
+    # the recorder polls every 10 ms: let it see the last render before reading
+    page.wait_for_function(
+        "ids => ids.every(id => (window.__sparks[id] ?? []).at(-1) === 3)",
+        arg=[m["id"] for m in made],
+    )
     history = page.evaluate("() => window.__sparks")
     for m in made:
         seen = history[m["id"]]

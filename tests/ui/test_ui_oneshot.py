@@ -143,7 +143,8 @@ def test_build_train_search_steer_and_assemble(server, page, screenshot) -> None
         lambda: (_oneshot(server, session)["highlight"] or {}).get("op") == "union",
         "the union recorded",
     )
-    assert page.locator("remap-supergraph .legend", has_text="union").is_visible()
+    # the page sees the event a moment after the server recorded it
+    expect(page.locator("remap-supergraph .legend", has_text="union")).to_be_visible()
     bar.get_by_role("button", name="Search here").click()
     poll(lambda: search().get("region") is not None, "the region selected")
     region = search()["region"]
