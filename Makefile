@@ -82,7 +82,7 @@ $(UI_BUNDLE): $(UI_NODE) $(shell find packages/ui/src -name '*.js') packages/ui/
 ui: $(UI_BUNDLE)
 
 test: lock-check lint redis chromium ui
-	$(BIN)/pytest --benchmark-disable
+	$(BIN)/pytest --benchmark-disable --durations=25
 
 # The suite against the newest releases the registry serves (test-latest) and against the
 # oldest our pyproject.toml bounds allow (test-oldest), each in a throwaway venv under

@@ -35,3 +35,16 @@ def _remap_serve(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
 def remap_serve():
     """A context manager starting `remap serve` on a data folder (see `_remap_serve`)."""
     return _remap_serve
+
+
+@pytest.fixture(scope="session")
+def import_bench():
+    """The import benchmark's module (`search_text`, `_NoTraining`), for the benchmarks
+    that serve an imported search (the import mode puts no test folder on sys.path)."""
+    import importlib.util
+
+    path = Path(__file__).with_name("test_import_search.py")
+    spec = importlib.util.spec_from_file_location("remap_bench_import_search", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,9 +3,15 @@ check, and the evolutionary search against random subgraphs, ratios within one r
 
 1. Throughput: subgraphs scored per second with the supernet's shared weights against
    architectures of the same space trained from scratch per second (REMAP's `train`,
-   the session's default config): >= 50×. End to end: training the supernet and
-   scoring the whole single-path LeNet space (18) against training all 18 alone:
-   >= 10×.
+   the session's default config): >= 50×. End to end: training the supernet (the
+   product's default `SupernetConfig`: per-sample routing, 15 epochs of batch 64) and
+   scoring the whole single-path LeNet space (18) against training all 18 alone with
+   the session's default `TrainConfig` (10 epochs), same data. The paper's per-batch
+   path (30 epochs of batch 32, the default before) is timed beside it (the "before"
+   figures): the default must be >= 1.6× cheaper end to end at a mean one-shot accuracy
+   within 0.03 of it. A cheaper schedule (10 epochs of batch 128 at 0.2) is timed too:
+   >= 10× end to end, at the lower accuracy it reports (docs/oneshot-training.md: why
+   it is not the default).
 2. Ranking on ``rank-digits-v1`` (81 architectures): Kendall τ-b between one-shot
    validation accuracy and stand-alone test accuracy (mean of 2 seeds) >= 0.5, its
    bootstrap lower bound > 0.2; the seed-to-seed τ (noise ceiling) is reported, and a
@@ -16,7 +22,9 @@ check, and the evolutionary search against random subgraphs, ratios within one r
 4. With a region active, every evaluated child lies in it.
 
 Under ``--benchmark-disable`` (how `make test` runs benchmarks) the sizes shrink so the
-file stays a quick check of the same code. Torch uses one thread (the machine is shared).
+file stays a quick check of the same code. Torch uses one thread (the machine is shared);
+the end-to-end figures of 1. are CPU seconds of this process, which other work on the
+machine does not inflate (on one thread they are the computation's own time).
 """
 
 from __future__ import annotations
@@ -48,8 +56,10 @@ torch = pytest.importorskip("torch")
 from nas_core.oneshot.train import evaluate_masks, train_supernet  # noqa: E402
 from nas_core.training import train  # noqa: E402
 
-SUPERNET = SupernetConfig(epochs=30)
-STANDALONE = TrainConfig(epochs=10)
+SUPERNET = SupernetConfig()  # what `train_supernet` commands default to
+PAPER = SupernetConfig(epochs=30, lr=0.05, batch_size=32, routing="batch")  # the old default
+FAST = SupernetConfig(epochs=10, lr=0.2, batch_size=128)  # >= 10x, at lower accuracy
+STANDALONE = TrainConfig()  # a session's default: what "trained one by one" means
 # the rank check's ground truth trains longer than a session's default (10 epochs of
 # batch 256 with the rate x0.75 each epoch left these models at 6-59 %: a ranking of
 # how fast they start, not of how good they get); x4 the steps, a slower decay
@@ -87,36 +97,62 @@ def test_shared_weights_score_faster_than_training(benchmark, digits, small) -> 
     masks = list(enumerate_masks(sa))
     config = SupernetConfig(epochs=2) if small else SUPERNET
     standalone = TrainConfig(epochs=1) if small else STANDALONE
-    began = time.perf_counter()
+    train_supernet(sa, digits, SupernetConfig(epochs=1), seed=0)  # warm torch's kernels up
+    began = time.process_time()
     net = train_supernet(sa, digits, config, seed=1).net
-    supernet_s = time.perf_counter() - began
+    supernet_s = time.process_time() - began
+    before_s = fast_s = supernet_s
+    before_acc = fast_acc = None
+    if not small:  # the paper's per-batch path (the "before") and the cheaper schedule
+        for cfg in (PAPER, FAST):
+            began = time.process_time()
+            other = train_supernet(sa, digits, cfg, seed=1).net
+            acc = float(np.mean([s.val_acc for s in evaluate_masks(other, digits, masks,
+                                                                   Recalibration())]))  # fmt: skip
+            if cfg is PAPER:
+                before_s, before_acc = time.process_time() - began, acc
+            else:
+                fast_s, fast_acc = time.process_time() - began, acc
 
     def score():
         return evaluate_masks(net, digits, masks, Recalibration())
 
     scores = benchmark.pedantic(score, rounds=1 if small else 3, iterations=1)
-    score_s = benchmark.stats.stats.min if benchmark.stats else 1.0
+    began = time.process_time()
+    evaluate_masks(net, digits, masks, Recalibration())
+    score_cpu_s = time.process_time() - began
     assert len(scores) == 18
-    began = time.perf_counter()
+    began = time.process_time()
     trained = masks[:2] if small else masks
     _standalone(sa, trained, digits, 0, standalone)
-    each_s = (time.perf_counter() - began) / len(trained)
-    throughput = (len(masks) / score_s) / (1 / each_s)
-    end_to_end = (each_s * len(masks)) / (supernet_s + score_s)
+    each_s = (time.process_time() - began) / len(trained)
+    throughput = (len(masks) / score_cpu_s) / (1 / each_s)
+    alone_s = each_s * len(masks)
+    end_to_end = alone_s / (supernet_s + score_cpu_s)
+    before = alone_s / before_s  # before_s and fast_s include their scoring
+    fast = alone_s / fast_s
+    mean_acc = float(np.mean([s.val_acc for s in scores]))
     benchmark.extra_info.update(
-        scores_per_s=len(masks) / score_s, trainings_per_s=1 / each_s, ratio=throughput,
-        supernet_s=supernet_s, end_to_end_ratio=end_to_end,
+        scores_per_s=len(masks) / score_cpu_s, trainings_per_s=1 / each_s, ratio=throughput,
+        supernet_s=supernet_s, end_to_end_ratio=end_to_end, mean_oneshot_acc=mean_acc,
         best_oneshot_acc=max(s.val_acc for s in scores),
+        before_end_to_end_ratio=before, before_mean_acc=before_acc,
+        fast_end_to_end_ratio=fast, fast_mean_acc=fast_acc,
     )  # fmt: skip
     print(
-        f"\nscored {len(masks) / score_s:.1f}/s vs trained {1 / each_s:.2f}/s: "
-        f"{throughput:.0f}x; end to end {end_to_end:.1f}x (supernet {supernet_s:.1f} s)"
+        f"\nscored {len(masks) / score_cpu_s:.1f}/s vs trained {1 / each_s:.2f}/s: "
+        f"{throughput:.0f}x; end to end {end_to_end:.1f}x (supernet {supernet_s:.2f} s, "
+        f"18 alone {alone_s:.2f} s CPU), mean one-shot accuracy {mean_acc:.3f}; before "
+        f"(per-batch path, 30 epochs of 32): {before:.1f}x at {before_acc}; "
+        f"10 epochs of 128: {fast:.1f}x at {fast_acc}"
     )
     if not small:
         assert throughput >= 50
-    # end to end on the 18 single-path subgraphs is reported, not held to 10x: a LeNet on
-    # 8x8 digits trains alone in about half a second, and the supernet costs about as much
-    # as 9 of them, so a space of 18 cannot repay it tenfold (the 147-space below does)
+        assert end_to_end >= 1.6 * before
+        assert mean_acc >= before_acc - 0.03
+        assert fast >= 10
+        # the shared weights still separate the 18: no subgraph near chance
+        assert min(s.val_acc for s in scores) > 0.5
 
 
 @pytest.mark.slow

@@ -12,13 +12,24 @@ same run.
   opens none of them; ``empty_store`` is the service's own start with no session (the
   constant part of both).
 
+- ``test_remap_serve_answers_state``: the real ``remap serve`` process on a data folder
+  holding one imported search (issue 20: "ready (state answered) in <= 2 s" with 100,000
+  models), timed from its start to the end of the first ``GET .../state``: ``snapshot``
+  with `REMAP_SERVE_MODELS` (100,000) models and the snapshot a closing service wrote;
+  ``rebuild`` (the baseline: how every start went before) with 10,000 models and no
+  snapshot, so the start folds and embeds the whole log.
+
 Sizes: ``MODELS`` 2,000 and ``SESSIONS`` 20 of 500 models; under
-``--benchmark-disable`` 60 and 3 of 40. ``extra_info`` has the events read.
+``--benchmark-disable`` 60 and 3 of 40, and 300 and 100 served. ``extra_info`` has the
+events read.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import time
+import urllib.request
 
 import msgspec
 import numpy as np
@@ -40,8 +51,10 @@ from nas_core.events import (
     handle,
 )
 from nas_core.generators import load_search_space, sample
+from nas_core.imports import parse_search_lines
 from nas_core.packed import pack_labels
 from nas_core.service import Embedder, SessionService, restore
+from nas_core.service.import_search import import_search
 from nas_core.service.snapshots import SnapshotStore, snapshot_of, valid_for
 from nas_core.specs import DatasetInfo, EpochMetrics, TrainConfig, TrainResult
 
@@ -173,3 +186,66 @@ def test_serve_start(benchmark, request, many, tmp_path, how: str, monkeypatch) 
     assert opened[-1] == (n if how == "no_snapshots" else 0)
     n = 0 if how == "empty_store" else n
     benchmark.extra_info.update(sessions=n, events_each=count, opened=opened[-1])
+
+
+def _served_folder(bench, folder, models: int, *, snapshot: bool) -> tuple[str, int]:
+    """A data folder whose store holds one session of `models` imported models (and
+    its snapshot, or none): the session id and its last seq. `bench`: the import
+    benchmark's module (its search file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with EventStore(folder / "remap.db", synchronous="NORMAL") as store:  # noqa: SIM117
+        with SessionService(
+            store, runner=bench._NoTraining(), processes=1, snapshots=snapshot, data_root=folder
+        ) as svc:
+            session = svc.create_session("served")
+            text = bench.search_text(models, svc.state(session))
+            import_search(svc, session, parse_search_lines(text), source="bench")
+            last = svc.state(session).last_seq
+    assert (folder / "remap.db.snapshots").exists() == snapshot
+    return session, last
+
+
+@pytest.fixture(scope="module")
+def served(request, tmp_path_factory, import_bench):
+    off = disabled(request.config)
+    big = 300 if off else int(os.environ.get("REMAP_SERVE_MODELS", "100000"))
+    base = 100 if off else 10_000
+    root = tmp_path_factory.mktemp("serve")
+    return {
+        "snapshot": (
+            root / "big",
+            big,
+            *_served_folder(import_bench, root / "big", big, snapshot=True),
+        ),
+        "rebuild": (
+            root / "base",
+            base,
+            *_served_folder(import_bench, root / "base", base, snapshot=False),
+        ),
+    }
+
+
+@pytest.mark.benchmark(group="serve-state")
+@pytest.mark.parametrize("how", ["rebuild", "snapshot"])
+def test_remap_serve_answers_state(benchmark, remap_serve, served, how: str) -> None:
+    folder, models, session, last = served[how]
+    answers: list[dict] = []
+
+    def start_and_ask():
+        began = time.perf_counter()
+        with remap_serve(folder) as (url, _):
+            with urllib.request.urlopen(f"{url}/api/sessions/{session}/state", timeout=600) as r:
+                body = r.read()
+            took = time.perf_counter() - began
+        answers.append({"s": took, "bytes": len(body), "state": msgspec.json.decode(body)})
+        return took
+
+    benchmark.pedantic(start_and_ask, rounds=1, iterations=1)
+    answer = answers[-1]
+    state = answer["state"]
+    assert state["last_seq"] == last
+    assert len(state["models"]) == models
+    benchmark.extra_info.update(
+        models=models, events=last, seconds_to_state=round(answer["s"], 3),
+        state_bytes=answer["bytes"],
+    )  # fmt: skip

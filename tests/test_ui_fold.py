@@ -74,6 +74,7 @@ SESSION_JS = FOLD_JS.with_name("session.js")
 sys.path.insert(0, str(ROOT / "packages" / "nas_core" / "tests"))
 
 from nas_core_auto_search_sim import auto_search_story  # noqa: E402
+from nas_core_notes_sim import notes_story  # noqa: E402
 from nas_core_oneshot_sim import oneshot_story  # noqa: E402
 
 from nas_core_event_sim import Sim, actions  # noqa: E402
@@ -240,6 +241,7 @@ def handwritten_log() -> list:
     oneshot_story(sim, rnd)  # issue 18: every one-shot kind
     sim.command(SetLimits(limits=Limits(max_params=30_000)))  # issue 19: the cap from the UI
     auto_search_story(sim)  # issue 21: every steering kind
+    notes_story(sim)  # issue 22: notes and tags on models and on the session
     sim.import_search("m4", 3, 90)  # issue 20: two imported models, one with predictions
     sim.import_search("m4", 3, 90)  # the same lines again: a retry appends nothing
     sim.embed(next(m for m, s in sim.state.models.items()

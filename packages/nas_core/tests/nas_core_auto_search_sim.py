@@ -51,8 +51,8 @@ def auto_search_step(sim, n: int) -> None:
 def auto_search_story(sim) -> None:
     """Every steering kind once, with the fold's guards: a search started, given the
     population, constrained, paused (twice: the second changes nothing), its budget
-    raised, resumed, proposing, stopped (then a late resume changes nothing), and steps
-    for a search that does not exist."""
+    raised, resumed, proposing, a training median-stopped (twice: once counts), stopped
+    (then a late resume changes nothing), and steps for a search that does not exist."""
     from nas_core.events import Pending
     from nas_core.events import kinds as k
 
@@ -67,6 +67,8 @@ def auto_search_story(sim) -> None:
     sim.command(SetAutoSearchBudget(models=3, epochs=50))
     sim.command(ResumeAutoSearch())
     sim.append(follow(sim.state, space_of(sim.state)))
+    stopped = k.AutoSearchMedianStopped("a1", models[0], 1, 1, 0.4, 0.6, 5)
+    sim.append([Pending("as-median", stopped), Pending("as-median-again", stopped)])
     sim.command(StopAutoSearch())
     sim.append([Pending("as-late", k.AutoSearchResumed("a1"))])
     sim.append([Pending("as-ghost", k.AutoSearchBudgetChanged("a9", models=1))])

@@ -87,6 +87,7 @@ ACTIONS = (
     "stale", "replicate", "pause", "resume", "concurrency", "cancel_models",
     "limits", "oneshot", "auto_search",
     "import",  # issue 20: a search REMAP did not run
+    "notes",  # issue 22: notes and tags
 )  # fmt: skip
 
 # training and embedding are drawn more often than the commands, as in a real session;
@@ -321,6 +322,10 @@ class Sim:
             from nas_core_auto_search_sim import auto_search_step
 
             auto_search_step(self, n)
+        elif action == "notes":  # issue 22: a note or a tag, on a model or the session
+            from nas_core_notes_sim import notes_step
+
+            notes_step(self, n)
         elif action == "limits":  # issue 19: the parameter cap changed from the UI
             self.try_command(SetLimits(limits=Limits(max_params=20_000 + 10_000 * (n % 3))))
         elif action == "cancel_models" and (queue or running):

@@ -51,6 +51,8 @@ CONTRACT_KINDS = {
     # issue 21: steering automated searches
     "auto_search_started", "auto_search_paused", "auto_search_resumed", "auto_search_stopped",
     "auto_search_budget_changed", "auto_search_constrained", "auto_search_population_added",
+    "auto_search_median_stopped",
+    "note_written", "note_removed", "tags_changed",  # issue 22: notes and tags
 }  # fmt: skip
 
 
@@ -58,6 +60,7 @@ def test_every_contract_kind_is_an_event_with_a_version():
     assert set(EVENT_TYPES) == CONTRACT_KINDS
     assert set(VERSIONS) == CONTRACT_KINDS
     upcast_to_2 = ("training_queued", "training_finished", "model_embedded")  # issue 20
+    upcast_to_2 += ("supernet_training_queued",)  # issue 18: the supernet's routing
     assert all(VERSIONS[k] == 2 for k in upcast_to_2)
     assert all(v == 1 for k, v in VERSIONS.items() if k not in upcast_to_2)
     for cls in EVENT_TYPES.values():

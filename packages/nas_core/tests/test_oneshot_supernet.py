@@ -5,7 +5,11 @@ batch norm per subgraph."""
 
 from __future__ import annotations
 
+import msgspec
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -21,14 +25,18 @@ from nas_core.oneshot import (  # noqa: E402
 from nas_core.oneshot.edits import AddComponent, apply_edits  # noqa: E402
 from nas_core.oneshot.supernet import SuperNet, subgraph_state_dict  # noqa: E402
 from nas_core.oneshot.train import (  # noqa: E402
+    _on_device,
     draw_path,
+    draw_routes,
     evaluate_masks,
     load_checkpoint,
+    mask_routes,
     save_checkpoint,
     train_supernet,
 )
 from nas_core.specs import DataSpec  # noqa: E402
 from nas_core.training import build_module  # noqa: E402
+from nas_core.training.loop import _seeds  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +130,83 @@ def test_the_default_config_learns_digits_well_above_chance():
                                               Recalibration())]  # fmt: skip
     assert max(accs) > 0.8
     assert min(accs) > 0.5
+
+
+@pytest.mark.parametrize("name", ["lenet-digits-v1", "lenet-digits-multi-v1"])
+def test_routing_every_row_through_one_mask_equals_that_mask(name):
+    sa = load_template(name)
+    torch.manual_seed(0)
+    net = SuperNet(sa).eval()
+    x = torch.randn(6, 1, 8, 8)
+    for mask in list(enumerate_masks(sa))[:5]:
+        routes = _on_device(mask_routes(sa, [mask], 6), torch.device("cpu"))
+        with torch.no_grad():
+            assert torch.allclose(net.forward_routed(x, routes), net(x, mask), atol=1e-6)
+
+
+def test_mask_routes_send_row_i_through_mask_i_mod_k():
+    sa = load_template("lenet-digits-v1")
+    torch.manual_seed(1)
+    net = SuperNet(sa).eval()
+    masks = list(enumerate_masks(sa))[:3]
+    x = torch.randn(7, 1, 8, 8)
+    routes = _on_device(mask_routes(sa, masks, 7), torch.device("cpu"))
+    with torch.no_grad():
+        out = net.forward_routed(x, routes)
+        for i in range(7):
+            assert torch.allclose(out[i], net(x[i : i + 1], masks[i % 3])[0], atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.sampled_from(["lenet-digits-v1", "lenet-digits-multi-v1", "rank-digits-v1"]),
+    n=st.integers(2, 300),
+    seed=st.integers(0, 2**32),
+    keep=st.floats(0.05, 1.0),
+)
+def test_per_sample_routes_cover_every_row_and_share_blocks_evenly(name, n, seed, keep):
+    sa = load_template(name)
+    routes = draw_routes(sa, np.random.default_rng(seed), n, keep)
+    for layer, route in zip(sa.layers, routes, strict=True):
+        b = len(layer.blocks)
+        if b == 1:
+            assert route is None
+            continue
+        count = np.zeros(n, int)
+        for j, rows in route:
+            assert 0 <= j < b
+            assert len(rows) > 0
+            count[rows] += 1
+        assert count.min() >= 1  # every row passes through the layer
+        if sa.path_mode == "single":
+            assert count.max() == 1  # exactly one block per row
+            sizes = [len(rows) for _, rows in route]
+            assert max(sizes) - min(sizes) <= 1  # equal shares
+            assert len(route) == min(b, n)  # every block trains when there are rows for it
+
+
+def test_per_sample_routing_is_seeded_and_trains_every_block(digits):
+    torch.set_num_threads(1)
+    sa = load_template("lenet-digits-v1")
+    config = SupernetConfig(epochs=1, batch_size=64)
+    assert config.routing == "sample"  # the default
+    a = train_supernet(sa, digits, config, seed=4)
+    b = train_supernet(sa, digits, config, seed=4)
+    assert [e.val_loss for e in a.epochs] == [e.val_loss for e in b.epochs]
+    assert all(torch.equal(v, b.net.state_dict()[k]) for k, v in a.net.state_dict().items())
+    paper = train_supernet(sa, digits, msgspec.structs.replace(config, routing="batch"), seed=4)
+    assert [e.val_loss for e in paper.epochs] != [e.val_loss for e in a.epochs]
+    # two whole-set batches: the zero classifier passes no gradient upstream in the first,
+    # so only the second trains the blocks, and per-sample routing trains all of them
+    torch.manual_seed(_seeds(0)[0])
+    fresh = SuperNet(sa).state_dict()
+    whole = SupernetConfig(epochs=2, batch_size=len(digits.y_train), weight_decay=0.0)
+    for routing in ("sample", "batch"):
+        net = train_supernet(sa, digits, msgspec.structs.replace(whole, routing=routing), seed=0)
+        state = net.net.state_dict()
+        moved = {k.split(".")[2] for k, v in state.items() if not torch.equal(v, fresh[k])}
+        # 9 of the 12 blocks have weights (not the pools and the flatten)
+        if routing == "sample":
+            assert len(moved) == 9
+        else:  # the paper's scheme: one block per layer in that step (4 with weights)
+            assert len(moved) == 4

@@ -15,7 +15,7 @@ from remap_server.cli import main
 
 def test_new_with_a_strategy_runs_the_search_to_its_budget(tmp_path: Path, capsys) -> None:
     status = main(["new", "--strategy", "random", "--models", "3", "--epochs", "1",
-                   "--limit", "200", "--seed", "4", "--max-params", "20000",
+                   "--limit", "200", "--seed", "4", "--max-params", "20000", "--median-stop",
                    "--processes", "1", "--no-progress", "--data-dir", str(tmp_path)])  # fmt: skip
     assert status == 0, capsys.readouterr().err
     with EventStore(tmp_path / "remap.db") as store:
@@ -24,6 +24,7 @@ def test_new_with_a_strategy_runs_the_search_to_its_budget(tmp_path: Path, capsy
     (search,) = state.auto_searches.values()
     assert (search.spec.strategy, search.spec.seed, search.models) == ("random", 4, 3)
     assert search.spec.constraints.max_params == 20_000
+    assert search.median_stop  # too few models for the rule to stop any here
     models = list(state.models.values())
     assert len(models) == 3
     assert all(isinstance(m.origin, k.AutoSearch) and m.status == "done" for m in models)

@@ -124,6 +124,7 @@ def test_every_view_has_a_figure_with_a_mark_per_model(state, made) -> None:
         "confusion": set(state.drawer),
         "children": {child},  # the children of m1, the drawer's first
         "sheet": set(state.drawer),
+        "lineage": set(state.models),  # every model, the drawer's highlighted
     }
     for view, ids in expect.items():
         svg = figure_svg(state, view)
@@ -136,6 +137,26 @@ def test_every_view_has_a_figure_with_a_mark_per_model(state, made) -> None:
     assert marks(svg) == ["m2", "m3"]
     bars = [e for e in ET.fromstring(svg).iter(f"{SVG}rect") if e.get("class") == "class-bar"]
     assert len(bars) == 2 * len(state.models["m2"].result.per_class_acc)
+
+
+def test_the_lineage_figure_draws_each_edge_with_its_deltas(state, made) -> None:
+    child = made[2]
+    svg = figure_svg(state, "lineage", models=[child])
+    root = ET.fromstring(svg)
+    edges = {(e.get("data-parent"), e.get("data-child")): e for e in root.iter(f"{SVG}path")
+             if e.get("class") == "lineage-edge"}  # fmt: skip
+    assert set(edges) == {(m.parent, m.id) for m in state.models.values() if m.parent}
+    assert 'stroke="#0072B2"' in ET.tostring(edges[("m1", child)], encoding="unicode")
+    label = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "edge-label"
+                 and g.get("data-child") == child)  # fmt: skip
+    texts = [t.text for t in label.iter(f"{SVG}text")]
+    d_params = state.models[child].params - state.models["m1"].params
+    assert texts[-1].startswith("−" if d_params < 0 else "+" if d_params > 0 else "±")
+    d_acc = state.models[child].result.test_acc - state.models["m1"].result.test_acc
+    if round(d_acc * 1000) != 0:
+        assert texts[0].endswith(" pt")
+        assert texts[0][0] == ("+" if d_acc > 0 else "−")
+    assert convert(svg, "pdf").startswith(b"%PDF")
 
 
 def test_pdf_has_the_page_size_and_embedded_fonts(state) -> None:

@@ -46,3 +46,8 @@ export { RemapSearchspace } from "./views/searchspace/searchspace.js";
 export { RemapBlockinfo } from "./views/blockinfo/blockinfo.js";
 export { RemapSearch } from "./views/search/search.js";
 export { RemapMast } from "./views/mast/mast.js"; // MAST's overview (issue 20)
+export { RemapLineage } from "./views/lineage/lineage.js"; // the models' family tree (issue 22)
+// issue 22: the page's filter of the overview and drawer, and the phone's dashboard
+export { RemapFilterBar } from "./views/filterbar/filterbar.js";
+export { RemapDashboard } from "./views/dashboard/dashboard.js";
+export { formatFilter, matches, parseFilter } from "./core/filters.js";

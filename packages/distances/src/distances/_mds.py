@@ -120,12 +120,14 @@ class OutOfSampleMDS:
         """Place new points, given their distances (k, n) to the n fitted points: (k, p).
 
         The fitted points do not move; each new point is placed on its own (new points
-        do not see each other).
+        do not see each other). With ``method="classical"`` a point lands bit for bit
+        where it lands in a batch of any size (`_projected`), so placing many points at
+        once and one at a time give the same layout.
         """
         if not hasattr(self, "embedding_"):
             raise DistancesError("OutOfSampleMDS is not fitted yet: call fit(D) first")
         d = _new_distances(D_new, self.n_features_in_)
-        placed = (d * d - self._offset) @ self._projection
+        placed = _projected(d * d - self._offset, self._projection)
         if self.method == "smacof" and len(placed):
             placed = _place(d, self.embedding_, placed, self._span)
         return placed
@@ -135,6 +137,29 @@ class OutOfSampleMDS:
         if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
             raise DistancesError(f"n_components must be a positive integer, got {p!r}")
         return int(p)
+
+
+def _projected(a: np.ndarray, projection: np.ndarray) -> np.ndarray:
+    """``a @ projection`` (k, n) x (n, p), each row by the same arithmetic whatever k: a
+    sum over the n fitted points in their order, one product and one addition at a
+    time (a matrix product's order, and so its last bits, depends on the shapes)."""
+    k, n = a.shape
+    if k == 1 and n:  # one point (a session's every new model): in Python floats, same ops
+        columns = projection.T.tolist()
+        values = a[0].tolist()
+        out = []
+        for column in columns:
+            total = values[0] * column[0]
+            for value, weight in zip(values[1:], column[1:], strict=True):
+                total += value * weight
+            out.append(total)
+        return np.array([out], dtype=np.float64)
+    out = np.zeros((k, projection.shape[1]))
+    if n:
+        np.multiply(a[:, :1], projection[0], out=out)
+    for i in range(1, n):
+        out += a[:, i : i + 1] * projection[i]
+    return out
 
 
 def align(new: Any, old: Any) -> np.ndarray:

@@ -21,7 +21,9 @@ import numpy as np
 
 from nas_core.errors import NasCoreError
 
-__all__ = ["PackError", "pack_floats", "pack_labels", "unpack_floats", "unpack_labels"]
+__all__ = [
+    "PackError", "pack_floats", "pack_label_rows", "pack_labels", "unpack_floats", "unpack_labels",
+]  # fmt: skip
 
 _HEADER = 5
 _DTYPES = {8: np.dtype("<u1"), 16: np.dtype("<u2"), 32: np.dtype("<u4")}
@@ -51,6 +53,33 @@ def pack_labels(labels: Sequence[int] | np.ndarray) -> bytes:
         nibbles[: a.size] = a
         return header + (nibbles[0::2] | (nibbles[1::2] << 4)).tobytes()
     return header + a.astype(_DTYPES[bits]).tobytes()
+
+
+def pack_label_rows(rows: np.ndarray) -> list[bytes]:
+    """`pack_labels` of each row of the 2-D integer array `rows`, byte for byte; rows of
+    4-bit labels (class labels below 16: most) are packed together in one pass."""
+    a = np.asarray(rows)
+    if a.ndim != 2:
+        raise PackError(f"label rows must be two-dimensional, got shape {a.shape}")
+    if not a.shape[1]:
+        return [pack_labels(row) for row in a]
+    if not np.issubdtype(a.dtype, np.integer):
+        raise PackError(f"labels must be integers, got {a.dtype}")
+    small = (a.min(axis=1) >= 0) & (a.max(axis=1) < 16)
+    out: list[bytes] = [b""] * len(a)
+    which = np.flatnonzero(small)
+    if len(which):
+        count = a.shape[1]
+        nibbles = np.zeros((len(which), count + (count & 1)), dtype=np.uint8)
+        nibbles[:, :count] = a[which]
+        body = (nibbles[:, 0::2] | (nibbles[:, 1::2] << 4)).tobytes()
+        header = bytes((4,)) + count.to_bytes(4, "little")
+        width = (count + 1) // 2
+        for j, i in enumerate(which.tolist()):
+            out[i] = header + body[j * width : (j + 1) * width]
+    for i in np.flatnonzero(~small).tolist():
+        out[i] = pack_labels(a[i])
+    return out
 
 
 def unpack_labels(packed: bytes | bytearray | memoryview) -> np.ndarray:

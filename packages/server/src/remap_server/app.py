@@ -66,6 +66,7 @@ from .api import (
     query_param,
 )
 from .body import checked_body as _body
+from .compare_api import COMPARE_MAX, ModelsAligned, compare_models  # issue 22: N-way compare
 from .data_api import PER_CLASS_DEFAULT, PER_CLASS_MAX, SPLITS, class_examples, example_png
 from .diff_api import DiffBody, model_diff, render_diff
 from .errors import ApiError, BodyTooLarge, status_of
@@ -75,6 +76,7 @@ from .figures import PROJECTIONS
 from .figures import VIEWS as FIGURE_VIEWS
 from .model_api import WeightsStored, export_model_file, get_weights, list_models, put_weights
 from .models_table import ModelListed
+from .notes_api import NotesListed, list_notes  # issue 22: notes and tags
 from .oneshot_api import TemplateList, list_templates
 from .paths import PathError, check_data_spec
 from .search_api import SEARCH_TYPES, SearchImported, SearchLine, import_search_file  # issue 20
@@ -86,6 +88,7 @@ from .security import (
     read_body,
 )
 from .sse import event_stream, parse_resume
+from .state_pack import ModelRecord, OverviewState, model_state, overview_state  # issue 20
 
 __all__ = ["ENDPOINTS", "STATIC_DIR", "Limits", "create_app"]
 
@@ -484,6 +487,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {200: Content("the state", SessionState)}, errors=_ERRORS,
         parameters=(SESSION_PARAM, query_param("at", _INDEX)),
     ),
+    Endpoint(  # issue 20: the lean first payload of a big session (remap_server.state_pack)
+        "GET", "/api/sessions/{session}/state/overview", overview_state, "getOverviewState",
+        "The folded state with its models packed by column (what the overview draws); "
+        "the models not finished and the drawer's whole",
+        {200: Content("the packed state", OverviewState)}, errors=_ERRORS,
+        parameters=(SESSION_PARAM,),
+    ),
+    Endpoint(  # issue 20
+        "GET", "/api/sessions/{session}/models/{model}/state", model_state, "getModelState",
+        "One model's whole record in the session's current state, and that state's seq",
+        {200: Content("the model", ModelRecord)}, errors=_ERRORS,
+        parameters=(SESSION_PARAM, path_param("model", {"type": "string"})),
+    ),
     Endpoint(
         "GET", "/api/sessions/{session}/export", export, "exportSession",
         "The session as a .remap.jsonl file",
@@ -650,6 +666,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "The session's models as Parquet (the columns of models.csv, typed)",
         {200: Content("the table", {"type": "string"}, "application/vnd.apache.parquet")},
         errors=_ERRORS, parameters=(SESSION_PARAM, query_param("models", {"type": "string"})),
+    ),
+    # --- issue 22: notes and tags (remap_server.notes_api), the N-way compare ---
+    Endpoint(
+        "GET", "/api/sessions/{session}/notes", list_notes, "listNotes",
+        "The notes and tags of the session and of its models (written by the commands "
+        "write_note, remove_note and change_tags)",
+        {200: Content("the notes and tags", NotesListed)}, errors=_ERRORS,
+        parameters=(SESSION_PARAM,),
+    ),
+    Endpoint(
+        "GET", "/api/sessions/{session}/compare", compare_models, "compareModels",
+        f"2 to {COMPARE_MAX} models' layers aligned by layer on the first (REMAP's diff)",
+        {200: Content("the aligned columns", ModelsAligned)}, errors=_ERRORS,
+        parameters=(
+            SESSION_PARAM,
+            query_param("models", {"type": "string"}, "2 to 8 comma-separated model ids"),
+        ),
     ),
 )  # fmt: skip
 """The API: each route the app serves and what the OpenAPI document says of it."""

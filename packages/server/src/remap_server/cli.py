@@ -755,6 +755,9 @@ def _parser() -> argparse.ArgumentParser:
     from .cli_figure import add_figure_commands  # issue 22: figure, table, report
 
     add_figure_commands(sub, data_dir, _with_store)
+    from .cli_study import add_study  # issue 21: is the person worth it?
+
+    add_study(sub, helpers)
     return p
 
 

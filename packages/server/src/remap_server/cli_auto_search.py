@@ -27,6 +27,12 @@ def add_auto_search_flags(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="with --strategy: stop once the search has queued N model-epochs",
     )
+    p.add_argument(
+        "--median-stop",
+        action="store_true",
+        help="with --strategy: stop a training whose best validation accuracy so far is "
+        "below the median of the search's other models at the same epoch",
+    )
 
 
 def start_auto_search(service, session: str, args: argparse.Namespace) -> None:
@@ -40,6 +46,6 @@ def start_auto_search(service, session: str, args: argparse.Namespace) -> None:
         StartAutoSearch(
             id=f"new-{args.strategy}", strategy=args.strategy, models=args.models,
             budget_epochs=args.budget_epochs, epochs=args.epochs, seed=args.seed,
-            max_params=args.max_params,
+            max_params=args.max_params, median_stop=getattr(args, "median_stop", False),
         ),
     )  # fmt: skip

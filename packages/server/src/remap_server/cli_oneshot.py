@@ -36,7 +36,7 @@ def add_oneshot(sub, training, data_dir, cli: dict) -> None:
         "--template", default="lenet-digits-v1", help="bundled template (lenet-digits-v1)"
     )
     o.add_argument("--iterations", type=int, default=10, help="search iterations (10)")
-    o.add_argument("--supernet-epochs", type=int, default=30, help="supernet epochs (30)")
+    o.add_argument("--supernet-epochs", type=int, default=15, help="supernet epochs (15)")
     o.add_argument(
         "--rule", default="fitness", choices=["fitness", "argmax", "best"],
         help="how the candidate is assembled (fitness)",

@@ -103,7 +103,10 @@ class TableRow(msgspec.Struct, omit_defaults=False):
     """One model as a row of ``models.csv`` / ``models.parquet``: the drawer's columns
     (params, FLOPs, best validation and test accuracy, forward ms per batch), its
     status and training, and its lineage (`origin` in words, `origin_type`, `parent`,
-    `description`: its changes in words). Accuracies are fractions; empty: not yet."""
+    `description`: its changes in words). Accuracies are fractions; empty: not yet.
+    `tags` and `notes` (issue 22: the texts of its notes, oldest first): in CSV the tags
+    joined by commas (as the filter's ``tag:a,b``) and the notes one a line; in Parquet
+    lists of strings."""
 
     id: str
     status: str
@@ -120,8 +123,11 @@ class TableRow(msgspec.Struct, omit_defaults=False):
     epochs: int | None
     wall_s: float | None
     weights: WeightsState
+    tags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
+_JOIN = {"tags": ",", "notes": "\n"}  # how CSV writes a list column (tags have no comma)
 COLUMNS: tuple[str, ...] = TableRow.__struct_fields__
 
 
@@ -152,6 +158,8 @@ def table_rows(
                 epochs=None if r is None else r.epochs,
                 wall_s=None if r is None else r.wall_s,
                 weights=listed[mid].weights,
+                tags=m.tags,
+                notes=tuple(n.text for n in m.notes),
             )
         )
     return rows
@@ -163,7 +171,13 @@ def table_csv(rows: Sequence[TableRow]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in msgspec.structs.astuple(row)])
+        cells = msgspec.structs.astuple(row)
+        writer.writerow(
+            [
+                _JOIN[c].join(v) if c in _JOIN else "" if v is None else v
+                for c, v in zip(COLUMNS, cells, strict=True)
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -173,11 +187,14 @@ def table_parquet(rows: Sequence[TableRow]) -> bytes:
     import pyarrow.parquet as pq
 
     types = {"params": pa.int64(), "flops": pa.int64(), "epochs": pa.int64()}
+    types.update(dict.fromkeys(_JOIN, pa.list_(pa.string())))
     floats = ("val_best", "test_acc", "test_loss", "forward_ms", "wall_s")
     schema = pa.schema(
         [(c, types.get(c, pa.float64() if c in floats else pa.string())) for c in COLUMNS]
     )
-    data = {c: [getattr(r, c) for r in rows] for c in COLUMNS}
+    data = {
+        c: [list(v) if c in _JOIN else v for v in (getattr(r, c) for r in rows)] for c in COLUMNS
+    }
     buffer = io.BytesIO()
     pq.write_table(pa.table(data, schema=schema), buffer)
     return buffer.getvalue()

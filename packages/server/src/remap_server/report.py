@@ -1,9 +1,9 @@
 """``remap report`` (issue 22): a session's story as one self-contained page — its
 data, the Pareto front, the MAST view, the chosen models as a SNAC sheet, the lineage
 of each chosen model with the changes of every step (`nas_core.arch.diff`), their
-curves, per-class accuracy and confusion, the notes of the fold if it has any, and
-the table of every model. HTML inlines its SVGs; Markdown carries them as data URIs.
-Nothing is fetched from elsewhere. Pure: state in, text out."""
+curves, per-class accuracy and confusion, the notes and tags (the session's, and each
+model's beside it on its lineage), and the table of every model. HTML inlines its SVGs;
+Markdown carries them as data URIs. Nothing is fetched from elsewhere. Pure: state in, text out."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ class Step(msgspec.Struct, frozen=True):
     changes: tuple[str, ...]
     test_acc: float | None
     params: int
+    tags: tuple[str, ...] = ()  # issue 22: the model's tags and the texts of its notes
+    notes: tuple[str, ...] = ()
 
 
 class Section(msgspec.Struct, frozen=True):
@@ -56,7 +58,7 @@ def lineage(state: SessionState, model: str) -> tuple[Step, ...]:
         parent = state.models.get(m.parent) if m.parent else None
         changes = tuple(describe_changes(parent.arch, m.arch)) if parent is not None else ()
         acc = None if m.result is None else m.result.test_acc
-        steps.append(Step(mid, rows[mid].origin, changes, acc, m.params))
+        steps.append(Step(mid, rows[mid].origin, changes, acc, m.params, m.tags, rows[mid].notes))
     return tuple(steps)
 
 
@@ -72,20 +74,17 @@ def _figure(state: SessionState, view: str, **options) -> str | None:
 
 
 def _notes(state: SessionState) -> list[str]:
-    """The fold's notes, if it keeps any (another part of issue 22 adds them)."""
-    notes = getattr(state, "notes", None)
-    if not notes:
-        return []
-    items = notes.values() if isinstance(notes, dict) else notes
+    """The session's tags and notes, then each model's that has any (creation order)."""
     out = []
-    for note in items:
-        value = msgspec.to_builtins(note)
-        if isinstance(value, dict):
-            text = value.get("text") or value.get("note") or str(value)
-            who = value.get("model")
-            out.append(f"{who}: {text}" if who else str(text))
-        else:
-            out.append(str(value))
+    if state.tags:
+        out.append(f"Session tags: {', '.join(state.tags)}.")
+    out += [f"Session: {n.text}" for n in state.notes]
+    for m in state.models.values():
+        tags = f" [{', '.join(m.tags)}]" if m.tags else ""
+        if m.notes:
+            out += [f"{m.id}{tags}: {n.text}" for n in m.notes]
+        elif tags:
+            out.append(f"{m.id}{tags}")
     return out
 
 
@@ -123,7 +122,7 @@ def sections(state: SessionState, models: Sequence[str] | None) -> list[Section]
                 out.append(Section(heading, (), svg))
     notes = _notes(state)
     if notes:
-        out.append(Section("Notes", tuple(notes)))
+        out.append(Section("Notes and tags", tuple(notes)))
     return out
 
 
@@ -133,6 +132,9 @@ body { font-family: 'DejaVu Sans', system-ui, sans-serif; color: #1f2328; max-wi
 h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; }
 figure { margin: 1em 0; overflow-x: auto; } svg { max-width: 100%; height: auto; }
 ol.lineage li { margin: .3em 0; } .changes { color: #57606a; }
+.tag { font-size: .8em; padding: 0 .4em; border: 1px solid #8c959f; border-radius: .6em; }
+blockquote.note { margin: .2em 0 .2em 1em; color: #424a53; border-left: 3px solid #d0d7de;
+  padding-left: .6em; white-space: pre-wrap; }
 table { border-collapse: collapse; font-size: .85em; } td, th { padding: 2px 8px;
   border-bottom: 1px solid #e6e8eb; text-align: left; } td.num { text-align: right; }
 """
@@ -143,6 +145,8 @@ def _cell(v: object) -> str:
         return ""
     if isinstance(v, float):
         return f"{v:.4g}"
+    if isinstance(v, tuple):  # tags, notes (issue 22)
+        return "; ".join(" ".join(str(x).split()) for x in v)
     return str(v)
 
 
@@ -169,6 +173,7 @@ def report_html(state: SessionState, models: Sequence[str] | None = None) -> str
                     f"<li><b>{escape(step.model)}</b>: {escape(step.origin)}, "
                     f"{step.params:,} parameters, {_pct(step.test_acc)}"
                     + (f" <span class='changes'>— {escape(changes)}</span>" if changes else "")
+                    + _step_notes_html(step)
                     + "</li>"
                 )
             parts.append("</ol>")
@@ -183,6 +188,13 @@ def report_html(state: SessionState, models: Sequence[str] | None = None) -> str
             for v in cells) + "</tr>")  # fmt: skip
     parts.append("</tbody></table></section></body></html>\n")
     return "".join(parts)
+
+
+def _step_notes_html(step: Step) -> str:
+    """A lineage step's tags and notes, beside the model (issue 22)."""
+    tags = "".join(f" <span class='tag'>{escape(t)}</span>" for t in step.tags)
+    notes = "".join(f"<blockquote class='note'>{escape(n)}</blockquote>" for n in step.notes)
+    return tags + notes
 
 
 def _data_uri(svg: str) -> str:
@@ -203,9 +215,11 @@ def report_markdown(state: SessionState, models: Sequence[str] | None = None) ->
             for k, step in enumerate(chain, 1):
                 changes = "; ".join(step.changes)
                 head = f"{k}. **{step.model}**: {step.origin}, {step.params:,} parameters"
+                tags = "".join(f" `{t}`" for t in step.tags)
                 lines.append(
-                    f"{head}, {_pct(step.test_acc)}" + (f" — {changes}" if changes else "")
+                    f"{head}, {_pct(step.test_acc)}" + (f" — {changes}" if changes else "") + tags
                 )
+                lines += [f"   > {' '.join(n.split())}" for n in step.notes]
             lines.append("")
     lines += ["## Every model", "", "| " + " | ".join(COLUMNS) + " |",
               "|" + "---|" * len(COLUMNS)]  # fmt: skip

@@ -1,6 +1,7 @@
 // The automated searches of a session (issue 21), the same rules as
 // nas_core.events.fold_auto_search: state.auto_searches is a plain object, search id ->
-// {search, spec, models, epochs, population, median_stop, started_seq, status}, in
+// {search, spec, models, epochs, population, median_stop, started_seq, status,
+// stopped_early}, in
 // start order. What a search proposed is the models whose origin names it
 // (`searchProposals`), as on the server.
 
@@ -23,6 +24,7 @@ export const AUTO_SEARCH_HANDLERS = {
       median_stop: e.median_stop ?? false,
       started_seq: env.seq,
       status: "running",
+      stopped_early: [],
     };
   },
   auto_search_paused: setStatus("paused", ["stopped", "paused"]),
@@ -40,6 +42,10 @@ export const AUTO_SEARCH_HANDLERS = {
     const r = s.auto_searches[e.search];
     if (!r) return;
     for (const m of e.models) if (!r.population.includes(m)) r.population.push(m);
+  },
+  auto_search_median_stopped(s, e) {
+    const r = s.auto_searches[e.search];
+    if (r && !r.stopped_early.includes(e.model)) r.stopped_early.push(e.model);
   },
 };
 

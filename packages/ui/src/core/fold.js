@@ -17,9 +17,12 @@
 //   by every fold that changed something: cheap change detection for views);
 //   state.paused (the queue is paused), state.concurrency (the live limit once changed,
 //   else null: the settings' concurrency).
+//   Issue 22: model.tags / model.notes and state.tags / state.notes (the session's own):
+//   tags in the order first given, notes {id, text, created_at, edited_at} (fold-notes.js).
 
 import { AUTO_SEARCH_HANDLERS } from "./fold-auto-search.js";
 import { ONESHOT_HANDLERS, cancelSupernet, emptyOneShot } from "./fold-oneshot.js";
+import { NOTES_HANDLERS } from "./fold-notes.js";
 
 export const PROJECTIONS = ["accuracy", "structure", "predictions", "search"];
 export const STATUSES = ["created", "queued", "running", "done", "failed", "cancelled"];
@@ -46,6 +49,8 @@ export function emptyState() {
     concurrency: null,
     oneshot: emptyOneShot(), // issue 18: fold-oneshot.js
     auto_searches: {}, // issue 21: fold-auto-search.js
+    tags: [], // issue 22: the session's own tags and notes (fold-notes.js)
+    notes: [],
     version: 0,
   };
 }
@@ -96,6 +101,8 @@ const HANDLERS = {
       queued_at: null,
       started_at: null,
       finished_at: null,
+      tags: [], // issue 22: fold-notes.js
+      notes: [],
       epoch_at: [],
     });
   },
@@ -134,7 +141,7 @@ const HANDLERS = {
       created_seq: env.seq, created_at: env.at, status: "done", config: null, seed: null,
       estimate_s: null, attempts: 0, tries: 0, worker: null, curve: e.curve ?? [],
       result: e.result ?? null, error: null, started_s: e.started_s ?? null,
-      queued_at: null, started_at: null, finished_at: null, epoch_at: [],
+      queued_at: null, started_at: null, finished_at: null, tags: [], notes: [], epoch_at: [],
     });
   },
   epoch_completed(s, e, env) {
@@ -218,6 +225,7 @@ const HANDLERS = {
   },
   ...ONESHOT_HANDLERS, // issue 18: the one-shot kinds
   ...AUTO_SEARCH_HANDLERS, // issue 21: steering automated searches
+  ...NOTES_HANDLERS, // issue 22: notes and tags
 };
 
 /** Seconds from the ISO time `start` to `at` (null without a start), as the server's fold. */

@@ -22,7 +22,8 @@ export const DEFAULT_METRIC = "val_last";
 export function metricValue(m, metric = DEFAULT_METRIC) {
   if (!m) return null;
   if (metric === "test") return m.result ? m.result.test_acc : null;
-  if (!m.curve.length) return null;
+  // a model of the packed first payload (core/state-pack.js) has its curve's summary only
+  if (!m.curve.length) return m.lite ? (metric === "val_best" ? m.lite.val_best : m.lite.val_last) : null;
   if (metric === "val_best") {
     let best = null;
     for (const e of m.curve) if (best === null || e.val_acc > best) best = e.val_acc;

@@ -7,8 +7,13 @@
 
 import { emptyState, foldInto, foldUpTo, fromJSON } from "./fold.js";
 import { DEFAULT_METRIC, METRIC_KEYS } from "./metrics.js";
+import { formatFilter, parseFilter } from "./filters.js";
 import { openStream, parseFrames } from "./sse.js";
+import { fromPacked, mergeDetail } from "./state-pack.js";
 import { readView, writeView } from "./view-state.js";
+
+/** The most models the inspector compares at once (issue 22; the server's compare_api). */
+export const COMPARE_MAX = 8;
 
 /** A 4xx/5xx answer of the server: `message` is its error, `path` names the field. */
 export class RemapError extends Error {
@@ -65,13 +70,22 @@ function initialView() {
   return {
     selected: readView("selected"),
     base: readView("base"),
-    compare: (readView("compare") ?? "").split(",").filter(Boolean).slice(0, 2),
+    compare: (readView("compare") ?? "").split(",").filter(Boolean).slice(0, COMPARE_MAX),
     hover: null,
     metric: METRIC_KEYS.includes(metric) ? metric : DEFAULT_METRIC,
     projection: readView("projection"),
     cls: cls === null ? undefined : cls === "none" ? null : Number(cls),
     hideOverCap: readView("cap") === "hide", // the overview hides models over the parameter cap
+    filter: filterFromUrl(),
   };
+}
+
+/** The page's filter as its URL has it (issue 22, core/filters.js): {text, clauses,
+ * errors, mode}; `errors` names the parts of the URL's filter that could not be read
+ * (the filter bar shows them), `mode` whether the others are dimmed or hidden. */
+function filterFromUrl() {
+  const text = readView("filter") ?? "";
+  return { text, ...parseFilter(text), mode: readView("filtered") === "hide" ? "hide" : "dim" };
 }
 
 /** What a failed fetch (no answer at all) means, in REMAP's words. */
@@ -105,6 +119,14 @@ export class Session extends EventTarget {
     this.connected = false;
     this.error = null;
     this.ui = initialView();
+    // back / forward between filters (each change is a history entry): read it again
+    globalThis.addEventListener?.("popstate", () => {
+      const next = filterFromUrl();
+      const now = this.ui.filter;
+      if (next.text === now.text && next.mode === now.mode && !now.errors.length) return;
+      this.ui.filter = next;
+      this._changed("selection");
+    });
     this._pending = [];
     this._scheduled = false;
     this._atCursor = null;
@@ -234,6 +256,11 @@ export class Session extends EventTarget {
   /** The model the inspector shows; with `rebase` (the default) Generate makes
    * children of it too. The children table selects without re-basing. */
   select(model, { rebase = true } = {}) {
+    if (this._lite(model)) {
+      // a model of the packed first payload: selected once its whole record is here
+      this.detail(model).then(() => this.select(model, { rebase }));
+      return;
+    }
     const base = rebase ? model : (this.ui.base ?? this.ui.selected); // pinned where it was
     if (this.ui.selected === model && this.ui.base === base) return;
     this.ui.selected = model;
@@ -251,9 +278,15 @@ export class Session extends EventTarget {
     this._changed("selection");
   }
 
-  /** Two drawer models the inspector compares side by side (an empty array: none). */
+  /** The drawer models the inspector compares side by side, 2 to `COMPARE_MAX` (issue
+   * 22; one: waiting for a second; an empty array: none). */
   setCompare(models) {
-    this.ui.compare = models.slice(0, 2);
+    const lite = models.filter((m) => this._lite(m));
+    if (lite.length) {
+      Promise.all(lite.map((m) => this.detail(m))).then(() => this.setCompare(models));
+      return;
+    }
+    this.ui.compare = models.slice(0, COMPARE_MAX);
     writeView("compare", this.ui.compare.join(","));
     this._changed("selection");
   }
@@ -299,8 +332,21 @@ export class Session extends EventTarget {
     };
   }
 
+  /** The page's filter: `clauses` (core/filters.js), all met by a shown model, and
+   * `mode`, "dim" or "hide" the others. Each change is a step of the page's history. */
+  setFilter(clauses, mode = this.ui.filter.mode) {
+    const text = formatFilter(clauses);
+    const now = this.ui.filter;
+    if (text === now.text && mode === now.mode && !now.errors.length) return;
+    this.ui.filter = { text, clauses: [...clauses], errors: [], mode };
+    const pushed = writeView("filter", text || null, { push: true });
+    writeView("filtered", mode === "hide" ? "hide" : null, { push: !pushed }); // one step either way
+    this._changed("selection");
+  }
+
   setHover(model) {
     if (this.ui.hover === model) return;
+    if (this._lite(model)) this.detail(model); // its description and figures, when they come
     this.ui.hover = model;
     this._changed("hover");
   }
@@ -337,8 +383,16 @@ export class Session extends EventTarget {
   }
 
   /** The server's folded state (`GET …/state`), or null where it does not answer with one
-   * (an older server, a stand-in that only streams): then the page folds from seq 1. */
+   * (an older server, a stand-in that only streams): then the page folds from seq 1.
+   * Its lean form first (`…/state/overview`, core/state-pack.js): a big session's models
+   * packed by column, each model's whole record fetched when a view needs it. */
   async _snapshot() {
+    try {
+      const lean = await fetch(this.apiUrl("/state/overview"), { cache: "no-store" });
+      if (lean.ok) return fromPacked(parseEnvelope(await lean.text()));
+    } catch {
+      // an older server: its whole state
+    }
     try {
       const response = await fetch(this.apiUrl("/state"), { cache: "no-store" });
       if (!response.ok) return null;
@@ -375,6 +429,42 @@ export class Session extends EventTarget {
     })();
   }
 
+  /** Whether `model` is a light record of the packed first payload. */
+  _lite(model) {
+    return Boolean(model && this.live.models.get(model)?.lite);
+  }
+
+  /** Fetch model `model`'s whole record (once; resolves when it is in the live state):
+   * a model of the packed first payload has only what the overview draws. */
+  detail(model) {
+    this._details ??= new Map();
+    if (!this._lite(model)) return Promise.resolve();
+    if (!this._details.has(model)) {
+      const done = (async () => {
+        const response = await fetch(this.apiUrl(`/models/${encodeURIComponent(model)}/state`), { cache: "no-store" });
+        if (!response.ok) throw new RemapError(response.status, await response.json().catch(() => null));
+        const { last_seq: seq, model: record } = parseEnvelope(await response.text());
+        await new Promise((resolve) => {
+          // the stream may be behind the server's fold: merge once it reached that seq
+          const tryMerge = () => {
+            if (this.live.last_seq < seq) return false;
+            mergeDetail(this.live, record, seq, this.envelopes);
+            this.removeEventListener("change", onChange);
+            this._changed("selection"); // what the views show of one model (the overview's arrays stand)
+            resolve();
+            return true;
+          };
+          const onChange = (e) => e.detail.what === "events" && tryMerge();
+          this.addEventListener("change", onChange);
+          tryMerge();
+        });
+      })();
+      done.catch(() => this._details.delete(model)); // tried again at the next ask
+      this._details.set(model, done);
+    }
+    return this._details.get(model);
+  }
+
   _schedule() {
     if (this._scheduled) return;
     this._scheduled = true;
@@ -386,6 +476,8 @@ export class Session extends EventTarget {
       if (!fresh.length) return;
       for (const e of fresh) this.envelopes.push(e);
       foldInto(this.live, fresh);
+      for (const e of fresh) if (this._lite(e.event.model) && !this._details?.has(e.event.model)) this.detail(e.event.model);
+      for (const id of this.live.drawer) if (this._lite(id)) this.detail(id); // the drawer shows them whole
       this._changed("events", fresh);
     });
   }

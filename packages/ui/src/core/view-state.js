@@ -5,7 +5,7 @@
 // Writes replace the history entry (no back-button step per click) and keep the
 // query (the app's ?session=…) and any hash key this module does not own.
 
-export const VIEW_KEYS = ["selected", "base", "compare", "sort", "tab", "projection", "class", "metric", "cap"];
+export const VIEW_KEYS = ["selected", "base", "compare", "sort", "tab", "projection", "class", "metric", "cap", "filter", "filtered"];
 
 function params() {
   if (typeof location === "undefined") return new URLSearchParams();
@@ -18,13 +18,17 @@ export function readView(key) {
   return v === null || v === "" ? null : v;
 }
 
-/** Set (or, with null, remove) `key` in the page's URL. */
-export function writeView(key, value) {
-  if (typeof history === "undefined" || typeof location === "undefined") return;
+/** Set (or, with null, remove) `key` in the page's URL; with `push` as a new history
+ * entry (the filters: back / forward walk through them), else in place. */
+export function writeView(key, value, { push = false } = {}) {
+  if (typeof history === "undefined" || typeof location === "undefined") return false;
   const p = params();
   if (value === null || value === undefined || value === "") p.delete(key);
   else p.set(key, String(value));
   const hash = p.toString();
   const url = `${location.pathname}${location.search}${hash ? `#${hash}` : ""}`;
-  if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, "", url);
+  if (url === `${location.pathname}${location.search}${location.hash}`) return false;
+  if (push) history.pushState(history.state, "", url);
+  else history.replaceState(history.state, "", url);
+  return true;
 }

@@ -16,6 +16,9 @@ from .kinds import AutoSearch
 __all__ = ["Used", "budget_left", "next_step", "observed", "proposals", "used"]
 
 
+_ENDED = ("done", "failed", "cancelled")
+
+
 class Used(NamedTuple):
     models: int
     epochs: int
@@ -60,7 +63,7 @@ def _observed(state: SessionState, m: ModelState, step: int | None) -> Observed:
         params=m.params,
         epochs=first + len(m.curve),
         val_acc=tuple(p.val_acc for p in m.curve),
-        finished=m.status == "done",
+        finished=m.status in _ENDED,  # a stopped training counts with its curve so far
         position=None if position is None else (float(position[0]), float(position[1])),
         proposed_by_step=step,
     )

@@ -59,7 +59,7 @@ from nas_core.train_overrides import TrainOverrides, apply_overrides
 from nas_core.weights.ref import Weights
 from snacs import duplicate_key_problem, explain_decode_error, utf8_problem
 
-from . import auto_search_decide, oneshot_decide
+from . import auto_search_decide, notes_decide, oneshot_decide
 from .errors import CommandError, SessionExists
 from .fold import ModelState, SessionState
 from .kinds import (
@@ -97,6 +97,7 @@ __all__ = [
     "AddToAutoSearch",
     "Cancel",
     "CancelModels",
+    "ChangeTags",
     "ChangeView",
     "Command",
     "ConstrainAutoSearch",
@@ -110,6 +111,7 @@ __all__ = [
     "Handcraft",
     "PauseAutoSearch",
     "PauseQueue",
+    "RemoveNote",
     "Reorder",
     "Replicate",
     "ResumeAutoSearch",
@@ -122,6 +124,7 @@ __all__ = [
     "StopAutoSearch",
     "StopTraining",
     "Vary",
+    "WriteNote",
     "command_schema",
     "convert_command",
     "decide",
@@ -303,14 +306,16 @@ class EditSupernet(_Command, tag="edit_supernet"):
 
 class TrainSupernet(_Command, tag="train_supernet"):
     """Train the supernet's shared weights (SGD with momentum, cosine schedule, path
-    dropout per batch with `keep_prob`)."""
+    dropout per sample, or per batch as in the paper with ``routing="batch"``; see
+    `nas_core.oneshot.SupernetConfig`)."""
 
     supernet: OptionalId = None
-    epochs: Annotated[int, msgspec.Meta(ge=1, le=500)] = 30
-    lr: Annotated[float, msgspec.Meta(gt=0.0, le=10.0)] = 0.05
+    epochs: Annotated[int, msgspec.Meta(ge=1, le=500)] = 15
+    lr: Annotated[float, msgspec.Meta(gt=0.0, le=10.0)] = 0.1
     momentum: Annotated[float, msgspec.Meta(ge=0.0, lt=1.0)] = 0.9
-    batch_size: Annotated[int, msgspec.Meta(ge=2, le=4096)] = 32
+    batch_size: Annotated[int, msgspec.Meta(ge=2, le=4096)] = 64
     keep_prob: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)] = 0.5
+    routing: Literal["sample", "batch"] = "sample"
     seed: Seed | None = None
 
 
@@ -483,6 +488,41 @@ AUTO_SEARCH_COMMANDS = (
 # --- end of automated searches -----------------------------------------------------
 
 
+# --- notes and tags (issue 22; deciders: notes_decide) -------------------------------
+
+NoteText = Annotated[str, msgspec.Meta(max_length=4000)]
+TagName = Annotated[str, msgspec.Meta(max_length=40)]
+TagNames = Annotated[tuple[TagName, ...], msgspec.Meta(max_length=32)]
+
+
+class WriteNote(_Command, tag="write_note"):
+    """Write a note on `model` (None: on the session): a new one, or, when `note` names
+    one of its notes, that note's new text."""
+
+    text: NoteText
+    model: ModelId | None = None
+    note: ModelId | None = None
+
+
+class RemoveNote(_Command, tag="remove_note"):
+    """Take note `note` off `model` (None: off the session)."""
+
+    note: ModelId
+    model: ModelId | None = None
+
+
+class ChangeTags(_Command, tag="change_tags"):
+    """Give `model` (None: the session) the tags `add` and take `remove` from it."""
+
+    add: TagNames = ()
+    remove: TagNames = ()
+    model: ModelId | None = None
+
+
+NOTES_COMMANDS = WriteNote | RemoveNote | ChangeTags
+# --- end of notes and tags ---------------------------------------------------------
+
+
 Command = (
     CreateSession
     | Sample
@@ -504,6 +544,7 @@ Command = (
     | ChangeView
     | ONESHOT_COMMANDS
     | AUTO_SEARCH_COMMANDS
+    | NOTES_COMMANDS  # issue 22
 )
 
 
@@ -1054,5 +1095,14 @@ _DECIDERS.update(
         SetAutoSearchBudget: auto_search_decide.change_budget,
         ConstrainAutoSearch: auto_search_decide.constrain,
         AddToAutoSearch: auto_search_decide.add_population,
+    }
+)
+
+# Notes and tags (issue 22) have their deciders in their own module.
+_DECIDERS.update(
+    {
+        WriteNote: notes_decide.write,
+        RemoveNote: notes_decide.remove,
+        ChangeTags: notes_decide.change_tags,
     }
 )

@@ -32,6 +32,7 @@ from nas_core.generators.search_space import SearchSpace
 from nas_core.specs import DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
 
 from .fold_auto_search import AUTO_SEARCH_HANDLERS, AutoSearchRecord, apply_auto_search
+from .fold_notes import Note, change_tags, remove_note, write_note
 from .fold_oneshot import ONESHOT_HANDLERS, OneShotDraft, OneShotState, cancel_supernet
 from .kinds import (
     ConcurrencyChanged,
@@ -43,6 +44,8 @@ from .kinds import (
     ModelCreated,
     ModelEmbedded,
     ModelImported,
+    NoteRemoved,
+    NoteWritten,
     Origin,
     Projection,
     QueuePaused,
@@ -54,6 +57,7 @@ from .kinds import (
     SupernetTrainingFinished,
     SupernetTrainingQueued,
     SupernetTrainingStarted,
+    TagsChanged,
     TrainingCancelled,
     TrainingFailed,
     TrainingFinished,
@@ -122,6 +126,10 @@ class ModelState(msgspec.Struct, frozen=True, gc=False):
     queued_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    # issue 22: the model's tags (in the order first given) and notes
+    # (`nas_core.events.fold_notes`); kept before `epoch_at`, which `_Draft` freezes last
+    tags: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     epoch_at: tuple[str, ...] = ()  # the time of each curve entry
 
 
@@ -173,6 +181,8 @@ class SessionState(msgspec.Struct, frozen=True, gc=False):
     oneshot: OneShotState = OneShotState()  # issue 18: `nas_core.events.fold_oneshot`
     auto_searches: dict[str, AutoSearchRecord] = {}  # issue 21: `fold_auto_search`
     concurrency: int | None = None
+    tags: tuple[str, ...] = ()  # issue 22: the session's own tags and notes
+    notes: tuple[Note, ...] = ()
 
     @property
     def created(self) -> bool:
@@ -220,6 +230,8 @@ class _Draft(msgspec.Struct, gc=False):
     queued_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     epoch_at: list[str] = []
 
     def freeze(self) -> ModelState:
@@ -448,6 +460,27 @@ def _layout_recomputed(b: _Builder, e: LayoutRecomputed, env: Envelope) -> None:
     b.layouts[e.projection] = LayoutInfo(env.seq, e.reason)
 
 
+def _notes(b: _Builder, e: NoteWritten | NoteRemoved | TagsChanged, env: Envelope) -> None:
+    """Notes and tags on a model (its draft), or on the session (`model` None)."""
+    if e.model is None:
+        notes, tags = b.meta.get("notes", b.state.notes), b.meta.get("tags", b.state.tags)
+    else:
+        target = b.draft(e.model)
+        if target is None:
+            return  # a model this session does not have: nothing to note on
+        notes, tags = target.notes, target.tags
+    if type(e) is TagsChanged:
+        tags = change_tags(tags, e)
+    elif type(e) is NoteWritten:
+        notes = write_note(notes, e, env)
+    else:
+        notes = remove_note(notes, e)
+    if e.model is None:
+        b.meta.update(notes=notes, tags=tags)
+    else:
+        target.notes, target.tags = notes, tags
+
+
 _SUPERNET_QUEUE = frozenset(
     (SupernetTrainingQueued, SupernetTrainingStarted, SupernetTrainingFinished,
      SupernetTrainingFailed)
@@ -503,6 +536,7 @@ _HANDLERS = {
     ModelImported: _model_imported,  # issue 20
     **dict.fromkeys(ONESHOT_HANDLERS, _oneshot),  # issue 18: one-shot kinds
     **dict.fromkeys(AUTO_SEARCH_HANDLERS, _auto_search),  # issue 21: steering kinds
+    **dict.fromkeys((NoteWritten, NoteRemoved, TagsChanged), _notes),  # issue 22
 }
 
 

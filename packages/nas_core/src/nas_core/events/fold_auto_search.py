@@ -23,7 +23,8 @@ AutoSearchStatus = Literal["running", "paused", "stopped"]
 class AutoSearchRecord(msgspec.Struct, frozen=True, gc=False):
     """A search as its steering events left it: `models` / `epochs` its budget (None:
     no cap of that kind), `population` the models it was given (its scope, then those
-    added), `started_seq` the seq of its start."""
+    added), `started_seq` the seq of its start, `stopped_early` the models whose
+    training the median stopping rule stopped (in the order it stopped them)."""
 
     search: str
     spec: SearchSpec
@@ -33,6 +34,7 @@ class AutoSearchRecord(msgspec.Struct, frozen=True, gc=False):
     median_stop: bool
     started_seq: int
     status: AutoSearchStatus = "running"
+    stopped_early: tuple[str, ...] = ()
 
     @property
     def constraints(self) -> Constraints:
@@ -75,6 +77,12 @@ def _population(d: dict, e: k.AutoSearchPopulationAdded, env) -> None:
         d[e.search] = msgspec.structs.replace(r, population=(*r.population, *added))
 
 
+def _median_stopped(d: dict, e: k.AutoSearchMedianStopped, env) -> None:
+    r = d.get(e.search)
+    if r is not None and e.model not in r.stopped_early:
+        d[e.search] = msgspec.structs.replace(r, stopped_early=(*r.stopped_early, e.model))
+
+
 AUTO_SEARCH_HANDLERS = {
     k.AutoSearchStarted: _started,
     k.AutoSearchPaused: _status("paused", unless=("stopped", "paused")),
@@ -83,6 +91,7 @@ AUTO_SEARCH_HANDLERS = {
     k.AutoSearchBudgetChanged: _budget,
     k.AutoSearchConstrained: _constrained,
     k.AutoSearchPopulationAdded: _population,
+    k.AutoSearchMedianStopped: _median_stopped,
 }
 
 

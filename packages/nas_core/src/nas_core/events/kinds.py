@@ -73,6 +73,8 @@ __all__ = [
     "ModelCreated",
     "ModelEmbedded",
     "ModelImported",
+    "NoteRemoved",
+    "NoteWritten",
     "Origin",
     "Pending",
     "Projection",
@@ -83,6 +85,7 @@ __all__ = [
     "Sampled",
     "SessionCreated",
     "Split",
+    "TagsChanged",
     "TrainingCancelled",
     "TrainingFailed",
     "TrainingFinished",
@@ -498,8 +501,10 @@ class SupernetDefined(_Event, tag="supernet_defined"):
 
 
 class SupernetTrainingQueued(_Event, tag="supernet_training_queued"):
-    """The supernet's shared weights are to be trained with `config` and `seed`."""
+    """The supernet's shared weights are to be trained with `config` and `seed`.
+    Version 2: the config records its `routing` (version 1 bodies: ``"batch"``)."""
 
+    VERSION: ClassVar[int] = 2
     supernet: ModelId
     config: SupernetConfig
     seed: Seed
@@ -781,11 +786,63 @@ class AutoSearchPopulationAdded(_Event, tag="auto_search_population_added"):
     models: tuple[ModelId, ...]
 
 
+class AutoSearchMedianStopped(_Event, tag="auto_search_median_stopped"):
+    """The median stopping rule stopped attempt `attempt` of `model`, a training of
+    search `search`, after its epoch `epoch`: its best validation accuracy so far
+    (`best`) was below `median`, the median of the running averages at that epoch of
+    the `others` other models the search learns from. Its worker then records the
+    cancel ("training cancelled", was running)."""
+
+    search: ModelId
+    model: ModelId
+    attempt: Attempt
+    epoch: Annotated[int, msgspec.Meta(ge=1)]
+    best: float
+    median: float
+    others: Count
+
+
 AUTO_SEARCH_EVENTS = (
     AutoSearchStarted | AutoSearchPaused | AutoSearchResumed | AutoSearchStopped
     | AutoSearchBudgetChanged | AutoSearchConstrained | AutoSearchPopulationAdded
+    | AutoSearchMedianStopped
 )  # fmt: skip
 # --- end of automated searches -----------------------------------------------------
+
+
+# --- notes and tags (issue 22): on a model, or on the session (`model` None) ---------
+
+NoteText = Annotated[str, msgspec.Meta(max_length=4000)]
+TagName = Annotated[str, msgspec.Meta(max_length=40)]
+
+
+class NoteWritten(_Event, tag="note_written"):
+    """Note `note` on model `model` (None: on the session) reads `text` from now on: a
+    new note, or the new text of the note of that id (`nas_core.events.fold_notes`)."""
+
+    note: ModelId
+    text: NoteText
+    model: ModelId | None = None
+
+
+class NoteRemoved(_Event, tag="note_removed"):
+    """Note `note` on model `model` (None: on the session) is taken away."""
+
+    note: ModelId
+    model: ModelId | None = None
+
+
+class TagsChanged(_Event, tag="tags_changed"):
+    """Tags taken from (`removed`, first) and given to (`added`) model `model` (None:
+    the session)."""
+
+    added: tuple[TagName, ...] = ()
+    removed: tuple[TagName, ...] = ()
+    model: ModelId | None = None
+
+
+NOTES_EVENTS = NoteWritten | NoteRemoved | TagsChanged
+# --- end of notes and tags ---------------------------------------------------------
 
 
 Event = (
@@ -809,6 +866,7 @@ Event = (
     | ModelImported
     | ONESHOT_EVENTS
     | AUTO_SEARCH_EVENTS
+    | NOTES_EVENTS  # issue 22: notes and tags
 )
 
 EVENT_TYPES: dict[str, type] = {cls.__struct_config__.tag: cls for cls in get_args(Event)}

@@ -206,7 +206,7 @@ def train(state: SessionState, command: TrainSupernet, call) -> list:
         raise CommandError("$.supernet", f"supernet {record.id} is already {record.status}")
     config = SupernetConfig(
         epochs=command.epochs, lr=command.lr, momentum=command.momentum,
-        batch_size=command.batch_size, keep_prob=command.keep_prob,
+        batch_size=command.batch_size, keep_prob=command.keep_prob, routing=command.routing,
     )  # fmt: skip
     return [k.SupernetTrainingQueued(record.id, config, _seed(command, "supernet", call.base))]
 

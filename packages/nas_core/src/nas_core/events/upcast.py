@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from nas_core.oneshot.types import SupernetConfig
 from nas_core.packed import pack_floats, pack_labels
 from nas_core.specs import Accuracy, Count, NonNegative, PositiveInt, TrainConfig, TrainResult
 from snacs import explain_decode_error
@@ -28,6 +29,7 @@ from .kinds import (
     VERSIONS,
     Event,
     ModelEmbedded,
+    SupernetTrainingQueued,
     TrainingFinished,
     TrainingQueued,
     event_kind,
@@ -35,6 +37,8 @@ from .kinds import (
 
 __all__ = [
     "ModelEmbeddedV1",
+    "SupernetConfigV1",
+    "SupernetTrainingQueuedV1",
     "TrainResultV1",
     "TrainingFinishedV1",
     "TrainingQueuedV1",
@@ -223,3 +227,41 @@ def _model_embedded_v2(old: ModelEmbeddedV1) -> ModelEmbedded:
         distances=pack_floats(old.distances),
         against=old.against,
     )
+
+
+# --- supernet_training_queued: version 1 → 2 (the config records its routing) ---------
+
+
+class SupernetConfigV1(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
+    """`SupernetConfig` before `routing`: those supernets took one path per batch (the
+    paper's scheme). Every field was written out, so the old defaults never apply."""
+
+    epochs: Annotated[int, msgspec.Meta(ge=1, le=500)]
+    lr: Annotated[float, msgspec.Meta(gt=0.0, le=10.0)]
+    momentum: Annotated[float, msgspec.Meta(ge=0.0, lt=1.0)]
+    batch_size: Annotated[int, msgspec.Meta(ge=2, le=4096)]
+    keep_prob: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]
+    schedule: Literal["cosine"] = "cosine"
+    optimizer: Literal["sgd", "adam"] = "sgd"
+    weight_decay: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 1e-4
+
+
+class SupernetTrainingQueuedV1(
+    msgspec.Struct,
+    tag_field="kind",
+    tag="supernet_training_queued",
+    forbid_unknown_fields=True,
+    frozen=True,
+    gc=False,
+):
+    """Version 1 of "supernet training queued": its config without `routing`."""
+
+    supernet: _Model
+    config: SupernetConfigV1
+    seed: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+
+
+@register_upcaster("supernet_training_queued", 1, SupernetTrainingQueuedV1)
+def _supernet_training_queued_v2(old: SupernetTrainingQueuedV1) -> SupernetTrainingQueued:
+    config = SupernetConfig(**msgspec.structs.asdict(old.config), routing="batch")
+    return SupernetTrainingQueued(supernet=old.supernet, config=config, seed=old.seed)

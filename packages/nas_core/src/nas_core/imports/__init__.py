@@ -15,11 +15,12 @@ from .search_file import (
     parse_search_lines,
     search_file_schema,
 )
-from .to_events import import_events
+from .to_events import ImportBatch, import_batch, import_events
 
 __all__ = [
     "FORMAT",
     "KERAS_CLASSES",
+    "ImportBatch",
     "KerasError",
     "LineError",
     "SearchEpoch",
@@ -27,6 +28,7 @@ __all__ = [
     "SearchFileError",
     "SearchHeader",
     "SearchModel",
+    "import_batch",
     "import_events",
     "is_keras",
     "keras_to_architecture",

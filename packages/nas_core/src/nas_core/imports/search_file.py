@@ -25,6 +25,8 @@ from nas_core.arch.layers import Input
 from nas_core.errors import NasCoreError
 from snacs import explain_decode_error
 
+from .collector import collector_paused
+
 __all__ = [
     "FORMAT",
     "LineError",
@@ -154,7 +156,11 @@ def _epoch_problems(model: SearchModel) -> Iterator[tuple[str, str]]:
 def parse_search_lines(data: bytes | str) -> SearchFile:
     """Parse a whole search file (JSON lines; blank lines are skipped). Raises
     `SearchFileError` naming every bad line (up to `MAX_REPORTED`)."""
-    raw = data.encode() if isinstance(data, str) else bytes(data)
+    with collector_paused():
+        return _parse(data.encode() if isinstance(data, str) else bytes(data))
+
+
+def _parse(raw: bytes) -> SearchFile:
     header: SearchHeader | None = None
     models: list[SearchModel] = []
     lines: list[int] = []

@@ -4,6 +4,10 @@ Pure: the session's state, the search's id and source in, the events (or every l
 errors, `SearchFileError`) out. An architecture must validate as REMAP trains it and
 take the session's input (the children of an imported model train on the session's
 data); predictions must have one label per test example of the session's data.
+
+Built for 100,000 lines a go (issue 20): an architecture a search trained many times is
+checked and counted once, and the predictions of every model are gathered into one
+label table and packed together (`import_batch`), the table the embedder then takes.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from nas_core.arch import (
     ArchitectureError,
@@ -22,15 +27,25 @@ from nas_core.arch import (
 )
 from nas_core.events.fold import SessionState
 from nas_core.events.kinds import Imported, ModelImported, Pending
-from nas_core.packed import pack_labels
+from nas_core.packed import pack_label_rows
 from nas_core.specs import EpochMetrics, TrainResult
 
 from .keras import KerasError, is_keras, keras_to_architecture
 from .search_file import LineError, SearchFile, SearchFileError, SearchModel
 
-__all__ = ["import_events"]
+__all__ = ["ImportBatch", "import_batch", "import_events"]
 
-_ENCODE = msgspec.json.Encoder(order="deterministic").encode
+_ENCODE = msgspec.json.Encoder().encode  # a cache key: equal text, equal architecture
+
+
+class ImportBatch(msgspec.Struct, frozen=True):
+    """The events of an import, in the file's order, and the predictions of the models
+    that recorded them: `predicted` (positions in `events`) and `predictions`, one row
+    of labels each (a 2-D integer array, the rows in that order)."""
+
+    events: list[Pending]
+    predicted: tuple[int, ...]
+    predictions: Any  # np.ndarray (msgspec has no type for it)
 
 
 def _next_ids(state: SessionState, n: int) -> list[str]:
@@ -89,14 +104,25 @@ def _curve(model: SearchModel) -> tuple[EpochMetrics, ...]:
     return tuple(curve)
 
 
-def _result(model: SearchModel, params: int, flops: int) -> TrainResult | None:
+def _label_table(rows: list[tuple[int, ...]]) -> np.ndarray:
+    """The label rows (one length, checked by the parser) as one array: bytes when every
+    label is below 256 (a tuple of small ints converts fastest that way)."""
+    if not rows:
+        return np.zeros((0, 0), dtype=np.uint8)
+    try:
+        flat = np.frombuffer(b"".join(map(bytes, rows)), dtype=np.uint8)
+    except ValueError:  # a label of 256 or more
+        return np.array(rows, dtype=np.int64)
+    return flat.reshape(len(rows), len(rows[0]))
+
+
+def _result(model: SearchModel, params: int, flops: int, packed: bytes) -> TrainResult | None:
     if model.test_acc is None:
         return None
     last = model.epochs[-1]
     return TrainResult(
         epochs=last.epoch, best_epoch=last.epoch, stopped_early=False, test_loss=None,
-        test_acc=model.test_acc, per_class_acc=(), confusion=(),
-        predictions=b"" if model.predictions is None else pack_labels(model.predictions),
+        test_acc=model.test_acc, per_class_acc=(), confusion=(), predictions=packed,
         params=params if model.params is None else model.params, flops=flops,
         forward_ms=None, backward_ms=None, wall_s=last.wall_s, device="imported",
     )  # fmt: skip
@@ -107,12 +133,29 @@ def import_events(
 ) -> list[Pending]:
     """The "model imported" events of `search` into the session of `state`, in the
     file's order; raises `SearchFileError` naming each bad line (nothing to write)."""
+    return import_batch(search, state, search_id=search_id, source=source).events
+
+
+def import_batch(
+    search: SearchFile, state: SessionState, *, search_id: str, source: str
+) -> ImportBatch:
+    """`import_events` with the predictions of the models that recorded them as one
+    label table (`ImportBatch`); raises `SearchFileError` naming each bad line."""
     errors: list[LineError] = []
     events: list[Pending] = []
     test = None if state.split is None else state.split.test
     ids = _next_ids(state, len(search.models))
+    rows = [m.predictions for m in search.models if m.predictions is not None]
+    table = _label_table(rows)
+    packed = iter(pack_label_rows(table))
+    predicted: list[int] = []
+    kept: list[int] = []  # the rows of `table` of models that import
+    row = -1
     known: dict[bytes, tuple] = {}  # a search trains an architecture many times: check it once
     for model, line, model_id in zip(search.models, search.lines, ids, strict=True):
+        labels = b""
+        if model.predictions is not None:
+            labels, row = next(packed), row + 1
         key = _ENCODE(model.architecture)
         seen = known.get(key)
         if seen is None:
@@ -131,13 +174,17 @@ def import_events(
             )))  # fmt: skip
             continue
         origin = Imported(search=search_id, source=source, line=line, name=model.name)
+        result = _result(model, params, flops, labels)
         event = ModelImported(
             model=model_id, arch=arch, origin=origin,
             description=f"imported: {model.name} (line {line} of {source})",
             params=params, flops=flops, arch_hash=digest, curve=_curve(model),
-            result=_result(model, params, flops), started_s=model.started_s,
+            result=result, started_s=model.started_s,
         )  # fmt: skip
+        if result is not None and labels:
+            predicted.append(len(events))
+            kept.append(row)
         events.append(Pending(f"{search_id}:{line}", event))
     if errors:
         raise SearchFileError(errors, source)
-    return events
+    return ImportBatch(events, tuple(predicted), table[kept] if kept else table[:0])

@@ -10,7 +10,7 @@ blocks of each layer and sums their outputs: "zeroing" a block is skipping it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import torch
 from torch import nn
@@ -18,7 +18,7 @@ from torch import nn
 from .space import layer_shapes, subgraph_arch
 from .types import Mask, SuperArchitecture
 
-__all__ = ["SuperNet", "he_init", "subgraph_state_dict"]
+__all__ = ["Route", "SuperNet", "he_init", "subgraph_state_dict"]
 
 
 def he_init(module: nn.Module) -> None:
@@ -80,6 +80,31 @@ class SuperNet(nn.Module):
                 raise ValueError("a layer has no active block: the mask is not valid")
             x = out
         return x
+
+    def forward_routed(self, x: torch.Tensor, routes: Sequence[Route | None]) -> torch.Tensor:
+        """Per-sample routing (`draw_routes`): layer ``i`` sends the rows
+        ``routes[i][j][1]`` of the batch through its block number ``routes[i][j][0]``
+        and sums what comes back per row (``None``: the layer's one block takes all
+        rows). Each block computes only its own rows, so a step costs about one path's
+        FLOPs however many blocks it trains."""
+        for blocks, ids, route in zip(self.layers, self.block_ids, routes, strict=True):
+            if route is None:
+                x = blocks[ids[0]](x)
+                continue
+            out = None
+            for j, rows in route:
+                y = blocks[ids[j]](x.index_select(0, rows))
+                if out is None:
+                    out = y.new_zeros((x.shape[0], *y.shape[1:]))
+                out = out.index_add(0, rows, y)
+            if out is None:
+                raise ValueError("a layer routes no rows: the routes are not valid")
+            x = out
+        return x
+
+
+Route = Sequence[tuple[int, torch.Tensor]]
+"""One layer's routing: (block position in the layer, row indices) pairs."""
 
 
 def subgraph_state_dict(net: SuperNet, mask: Mask) -> dict[str, torch.Tensor]:

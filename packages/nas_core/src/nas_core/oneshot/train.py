@@ -3,10 +3,20 @@ trainer workers, tests and benchmarks).
 
 Training reuses `nas_core.training.loop`'s pieces: the data set's tensors on the device,
 index batches in a seeded order (`_batches`, `_seeds`), the divergence check. Path
-dropout (ONESHOT.md §4.1): a keep-mask per *batch* from its own seeded generator;
-in multi mode each block is kept with ``keep_prob`` and one is forced on where a layer
-would be empty; in single mode one block per layer uniformly (SPOS). No rescaling: the
-evaluation masks come from the same distribution. SGD with momentum, cosine schedule.
+dropout by ``config.routing`` (docs/oneshot-training.md), from its own seeded generator:
+
+- ``"sample"`` (default): every row of a batch takes its own path (`draw_routes`): in
+  single mode a layer's blocks get equal shares of the rows, so every block trains on
+  every batch at one path's FLOPs; in multi mode each row keeps each block with
+  ``keep_prob`` (one forced on where none is). An epoch's validation loss is the mean
+  over the 8 fixed masks with each mask on its own eighth of the rows (`mask_routes`:
+  one pass instead of eight).
+- ``"batch"`` (the paper, ONESHOT.md §4.1): a keep-mask per batch; multi mode keeps each
+  block with ``keep_prob`` and forces one on where a layer would be empty; single mode
+  one block per layer uniformly (SPOS); the validation loss averages 8 whole passes.
+
+No rescaling: the evaluation masks come from the same distribution. SGD with momentum,
+cosine schedule.
 
 Evaluation (`evaluate_masks`): per mask, batch-norm statistics are re-estimated on a
 seeded subset of the training set (only when the supernet has batch norm: otherwise
@@ -42,9 +52,11 @@ __all__ = [
     "SupernetEpoch",
     "TrainedSupernet",
     "draw_path",
+    "draw_routes",
     "evaluate_masks",
     "fixed_masks",
     "load_checkpoint",
+    "mask_routes",
     "save_checkpoint",
     "train_supernet",
 ]
@@ -88,6 +100,64 @@ def draw_path(sa: SuperArchitecture, rng: np.random.Generator, keep_prob: float)
     return sort_mask(on)
 
 
+def draw_routes(
+    sa: SuperArchitecture, rng: np.random.Generator, n: int, keep_prob: float
+) -> list[list[tuple[int, np.ndarray]] | None]:
+    """Per-sample routing for a batch of `n` (``routing="sample"``, see the module): per
+    layer, (block position, rows) pairs; ``None`` for a one-block layer. Single mode:
+    the rows are dealt to the layer's blocks in equal shares (a seeded permutation of
+    ``0, 1, .., B-1, 0, 1, ..``), so every block trains on n/B rows of every batch.
+    Multi mode: each row keeps each block with `keep_prob`, one drawn where none is."""
+    routes: list[list[tuple[int, np.ndarray]] | None] = []
+    for layer in sa.layers:
+        b = len(layer.blocks)
+        if b == 1:
+            routes.append(None)
+            continue
+        if sa.path_mode == "single":
+            dealt = rng.permutation(np.arange(n) % b)
+            keep = dealt[:, None] == np.arange(b)[None, :]
+        else:
+            keep = rng.random((n, b)) < keep_prob
+            empty = np.flatnonzero(~keep.any(axis=1))
+            keep[empty, rng.integers(b, size=len(empty))] = True
+        routes.append([(j, np.flatnonzero(keep[:, j])) for j in range(b) if keep[:, j].any()])
+    return routes
+
+
+def _on_device(routes, dev: torch.device) -> list:
+    return [
+        None if r is None else [(j, torch.from_numpy(rows).to(dev)) for j, rows in r]
+        for r in routes
+    ]
+
+
+def mask_routes(
+    sa: SuperArchitecture, masks: Sequence[Mask], n: int
+) -> list[list[tuple[int, np.ndarray]] | None]:
+    """Routes that send row ``i`` of `n` through ``masks[i % len(masks)]``: the mean
+    loss over the masks, each on its own share of the rows, in one pass."""
+    which = np.arange(n) % len(masks)
+    routes: list[list[tuple[int, np.ndarray]] | None] = []
+    for layer in sa.layers:
+        if len(layer.blocks) == 1:
+            routes.append(None)
+            continue
+        route = []
+        for j, block in enumerate(layer.blocks):
+            rows = np.flatnonzero(np.isin(which, [k for k, m in enumerate(masks) if block.id in m]))
+            if len(rows):
+                route.append((j, rows))
+        routes.append(route)
+    return routes
+
+
+def _routed_loss(net: SuperNet, x, y, routes) -> float:
+    net.eval()
+    with torch.inference_mode():
+        return F.cross_entropy(net.forward_routed(x, routes), y).item()
+
+
 def fixed_masks(sa: SuperArchitecture, seed: int, n: int = VAL_MASKS) -> list[Mask]:
     """The `n` masks an epoch's validation loss averages over (seeded)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 8]))
@@ -126,6 +196,11 @@ def train_supernet(
     init_seed, order_seed = _seeds(seed)
     paths = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     val = fixed_masks(sa, seed) if fixed is None else [tuple(fixed)]
+    val_routes = (
+        _on_device(mask_routes(sa, val, len(data.y_val)), dev)
+        if fixed is None and config.routing == "sample"
+        else None
+    )
     cuda = [dev.index] if dev.type == "cuda" else []
     history: list[SupernetEpoch] = []
     with torch.random.fork_rng(devices=cuda, device_type="cuda"):
@@ -156,18 +231,26 @@ def train_supernet(
                 if should_stop is not None and should_stop():
                     raise TrainingCancelled(epoch - 1)
                 idx = perm[start:stop]
-                mask = (
-                    frozenset(fixed)
-                    if fixed is not None
-                    else frozenset(draw_path(sa, paths, config.keep_prob))
-                )
-                loss = F.cross_entropy(net(t.x_train[idx], mask), t.y_train[idx])
+                if fixed is None and config.routing == "sample":
+                    routes = draw_routes(sa, paths, stop - start, config.keep_prob)
+                    logits = net.forward_routed(t.x_train[idx], _on_device(routes, dev))
+                else:
+                    mask = (
+                        frozenset(fixed)
+                        if fixed is not None
+                        else frozenset(draw_path(sa, paths, config.keep_prob))
+                    )
+                    logits = net(t.x_train[idx], mask)
+                loss = F.cross_entropy(logits, t.y_train[idx])
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 sched.step()
                 total += loss.detach() * (stop - start)
-            val_loss = float(np.mean([_loss(net, t.x_val, t.y_val, m) for m in val]))
+            if val_routes is not None:
+                val_loss = _routed_loss(net, t.x_val, t.y_val, val_routes)
+            else:
+                val_loss = float(np.mean([_loss(net, t.x_val, t.y_val, m) for m in val]))
             record = SupernetEpoch(
                 epoch, total.item() / n, val_loss, time.perf_counter() - began, lr
             )

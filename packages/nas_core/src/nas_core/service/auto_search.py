@@ -11,15 +11,24 @@ search and step (``auto:{search}:{step}:…``), so a repeated step appends nothi
 and because the proposals depend only on the log, a re-execution that drops them
 (`nas_core.service.replay_plan`) makes them again. The session service calls it after
 every append (`SessionService`).
+
+`median_stops(state)` is the median stopping rule acted on, pure too: for each running
+training of a search started with `median_stop`, after each epoch (but its last), the
+"median stopped" event when `nas_core.strategies.median_stop` says so against the other
+models the search learns from; the service appends it and sets the model's cancel flag,
+and the worker records the cancel. Its id names the model and attempt, so it is
+appended once; a re-execution leaves it out and decides it again from the new curves.
 """
 
 from __future__ import annotations
 
 import logging
+import statistics
 
 import msgspec
 
 from nas_core.events import Pending, SessionState
+from nas_core.events import kinds as k
 from nas_core.events.auto_search_state import budget_left, next_step, observed, proposals, used
 from nas_core.events.kinds import AutoSearch, Event
 from nas_core.events.made import Estimator, next_ids
@@ -28,9 +37,9 @@ from nas_core.events.made import queued as queue_event
 from nas_core.events.made import space_of as recorded_space
 from nas_core.events.seeds import derive_seed
 from nas_core.generators import SearchSpace
-from nas_core.strategies import DistanceCache, Proposal, StrategyError, propose
+from nas_core.strategies import DistanceCache, Proposal, StrategyError, median_stop, propose
 
-__all__ = ["WINDOW", "follow", "space_of"]
+__all__ = ["MEDIAN_MIN", "WINDOW", "follow", "median_stops", "space_of"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,10 @@ WINDOW = 2
 """Proposals of one search that wait or train at once."""
 
 _WAITING = ("created", "queued", "running")
+
+MEDIAN_MIN = 5
+"""Other models that must have reached an epoch before the median rule stops at it
+(the search's option ``median_min`` overrides it)."""
 
 
 def space_of(state: SessionState) -> SearchSpace:
@@ -121,3 +134,38 @@ def _made(state: SessionState, record, chosen: list[Proposal], estimate) -> list
         created.append(c)
         queued.append(queue_event(c, config, seed, estimate))
     return [*created, *queued]
+
+
+def _from_start(m) -> bool:
+    """Whether `m`'s curve starts at epoch 1 (not a training continued from weights)."""
+    return not (isinstance(m.origin, AutoSearch) and m.origin.weights is not None)
+
+
+def median_stops(state: SessionState) -> list[Pending]:
+    """The "median stopped" events of the running trainings the rule stops now."""
+    out: list[Pending] = []
+    for record in state.auto_searches.values():
+        if not record.median_stop:
+            continue
+        least = int(record.spec.options.get("median_min", MEDIAN_MIN))
+        members = [state.models[m] for m in record.population if m in state.models]
+        members += proposals(state, record.search)
+        curves = {m.id: [p.val_acc for p in m.curve] for m in members if _from_start(m)}
+        for m in proposals(state, record.search):
+            epoch = len(m.curve)
+            last = m.config.epochs if m.config is not None else 0
+            if (
+                m.status != "running" or not 1 <= epoch < last or m.id in record.stopped_early
+                or m.id not in curves
+            ):  # fmt: skip
+                continue
+            others = [c for mid, c in curves.items() if mid != m.id and len(c) >= epoch]
+            if not median_stop(others, curves[m.id], epoch, least):
+                continue
+            median = statistics.median(sum(c[:epoch]) / epoch for c in others)
+            event = k.AutoSearchMedianStopped(
+                search=record.search, model=m.id, attempt=m.attempts, epoch=epoch,
+                best=max(curves[m.id]), median=median, others=len(others),
+            )  # fmt: skip
+            out.append(Pending(f"median:{record.search}:{m.id}:{m.attempts}", event))
+    return out

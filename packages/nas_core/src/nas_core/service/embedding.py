@@ -174,7 +174,13 @@ class _Similarity:
         return cls(linear, mu_t - mu_s @ linear)
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
-        return points @ self.linear + self.shift
+        # one product and one addition at a time, not a matrix product (whose order,
+        # and so last bits, depends on the shapes): a batch lands where one at a time does
+        out = points[:, :1] * self.linear[0]
+        for i in range(1, self.linear.shape[0]):
+            out += points[:, i : i + 1] * self.linear[i]
+        out += self.shift
+        return out
 
 
 class _Grown:
@@ -203,6 +209,17 @@ class _Grown:
             self.points = points
         self.points[n] = point
         self.n = n + 1
+
+    def extend(self, points: np.ndarray) -> None:
+        """Add the points of models past the landmarks (their rows are not kept)."""
+        n, m = self.n, len(points)
+        assert n >= self.cap, "a landmark's row must be appended"
+        if n + m > self.points.shape[0]:
+            grown = np.zeros((max(2 * n, n + m), 2))
+            grown[:n] = self.points[:n]
+            self.points = grown
+        self.points[n : n + m] = points
+        self.n = n + m
 
     @property
     def landmarks(self) -> int:
@@ -248,6 +265,24 @@ class _Layout:
             return None
         x, y = self.to_shown(raw)[0]
         return float(x), float(y)
+
+    def place_many(self, rows: np.ndarray) -> np.ndarray:
+        """`place` of every row of `rows` (m, landmarks) past the landmarks, where no
+        refit comes: (m, 2), a row the layout cannot place at the landmarks' centre (as
+        `Embedder.add` puts it). Bit for bit what `place` gives one row at a time
+        (`distances.OutOfSampleMDS.transform` places a batch as it places one)."""
+        centre = self.grown.points[: self.grown.landmarks].mean(axis=0)
+        if self.mds is None:
+            return np.tile(centre, (len(rows), 1))
+        part = rows[:, : self.n_fit]
+        if self.method == "classical":
+            raw = np.asarray(self.mds.transform(part), dtype=float)
+        else:  # smacof's descent stops on the whole batch's moves: one at a time
+            raw = np.vstack([self.mds.transform(r[None, :]) for r in part]).astype(float)
+        ok = np.isfinite(raw).all(axis=1)
+        shown = self.to_shown(np.where(ok[:, None], raw, 0.0))
+        shown[~ok] = centre
+        return shown
 
     def fit(self) -> np.ndarray:
         """Fit the layout on every model so far (a fit happens only while every model
@@ -316,8 +351,10 @@ class Embedder:
 
     ``add(model_id, arch, predictions)`` computes the new model's rows (one
     `otmann_matrix` call of 1 × n, one `prediction_matrix` row), places it by
-    out-of-sample MDS and applies the drift rule of the module docstring. Not
-    thread-safe: the one process that owns the store calls it.
+    out-of-sample MDS and applies the drift rule of the module docstring.
+    ``add_many`` embeds a batch (an imported search, issue 20) with the same results
+    bit for bit, vectorised past the landmarks. Not thread-safe: the one process that
+    owns the store calls it.
     """
 
     def __init__(
@@ -443,21 +480,19 @@ class Embedder:
         if model_id in self._index:
             raise EmbeddingError(f"model {model_id} is already embedded")
         n = len(self._index)
-        k = min(n, self.landmarks)
-        key = arch_hash(arch) if k == self.landmarks else None
-        structure = self._rows.get(key) if key is not None else None
-        # the graph places a new row, or joins the landmarks; a cached row needs neither
-        graph = self._graph(model_id, arch) if structure is None else None
+        if n >= self.landmarks:  # one model of a batch: the same arithmetic
+            if not isinstance(arch, Architecture):
+                self._graph(model_id, arch)  # raises, naming it
+            labels = self._labels(model_id, predictions)
+            return self._add_past_landmarks([model_id], [arch], labels[None, :], None)[0]
+        graph = self._graph(model_id, arch)  # it joins the landmarks
         labels = self._labels(model_id, predictions)
         if n:
-            if structure is None:
-                structure = otmann_matrix(
-                    [graph], self._graphs[:k], struct_coef=self.struct_coef,
-                    normalize=self.normalize, vocabulary="remap",
-                )[0]  # fmt: skip
-                if key is not None:
-                    self._rows[key] = structure
-            behaviour = prediction_matrix(labels[None, :], self._predictions[:k])[0]
+            structure = otmann_matrix(
+                [graph], self._graphs[:n], struct_coef=self.struct_coef,
+                normalize=self.normalize, vocabulary="remap",
+            )[0]  # fmt: skip
+            behaviour = prediction_matrix(labels[None, :], self._predictions[:n])[0]
         else:
             structure = behaviour = np.zeros(0)
         rows = {"structure": structure, "predictions": behaviour}
@@ -468,11 +503,6 @@ class Embedder:
             row = np.asarray(rows[name], dtype=float)
             point = layout.place(row)
             reason = self.refit_due(n + 1, layout.n_fit)
-            if point is None and reason is None and n + 1 > self.landmarks:
-                # past the landmarks there is no refit: a row no layout can place (a
-                # degenerate one) sits at the landmarks' centre
-                centre = layout.grown.points[: layout.grown.landmarks].mean(axis=0)
-                point = (float(centre[0]), float(centre[1]))
             if point is None and reason is None:
                 reason = f"{n + 1} models: the layout of {layout.n_fit} cannot place a new one"
             layout.ids.append(model_id)
@@ -503,6 +533,134 @@ class Embedder:
             )
         self._remember(model_id, graph, labels)
         return EmbedUpdate(model_id, tuple(placements), tuple(relayouts))
+
+    def add_many(
+        self,
+        model_ids: Sequence[str],
+        archs: Sequence[Architecture],
+        predictions: np.ndarray | Sequence[bytes | Sequence[int] | np.ndarray],
+        *,
+        hashes: Sequence[str] | None = None,
+    ) -> list[EmbedUpdate]:
+        """Embed several finished models, in order: the updates `add` returns one model
+        at a time, rows and positions bit for bit, but past the landmarks in one
+        vectorised step (one OTMANN row per distinct architecture, one prediction
+        distance matrix, one placement per projection). `predictions`: a 2-D integer
+        array (a row per model) or, per model, what `add` takes; `hashes`: the
+        architectures' `arch_hash`es when the caller has them (else computed). Every
+        model is checked before any is embedded (`EmbeddingError` names the first bad
+        one."""
+        ids, archs = list(model_ids), list(archs)
+        if (
+            len(archs) != len(ids)
+            or len(predictions) != len(ids)
+            or (hashes is not None and len(hashes) != len(ids))
+        ):
+            raise EmbeddingError(
+                f"add_many takes one architecture, one set of predictions (and one hash) "
+                f"per model: got {len(ids)} ids, {len(archs)} architectures and "
+                f"{len(predictions)} predictions"
+            )
+        seen: set[str] = set()
+        for model_id, arch in zip(ids, archs, strict=True):
+            if not isinstance(model_id, str) or not model_id:
+                raise EmbeddingError(f"model id must be a non-empty string, got {model_id!r}")
+            if model_id in self._index or model_id in seen:
+                where = "already embedded" if model_id in self._index else "twice in the batch"
+                raise EmbeddingError(f"model {model_id} is {where}", model=model_id)
+            if not isinstance(arch, Architecture):
+                self._graph(model_id, arch)  # raises, naming it
+            seen.add(model_id)
+        labels = self._many_labels(ids, predictions)
+        head = min(len(ids), max(0, self.landmarks - len(self)))
+        updates = [self.add(ids[j], archs[j], labels[j]) for j in range(head)]
+        if head < len(ids):
+            rest = None if hashes is None else list(hashes[head:])
+            updates += self._add_past_landmarks(ids[head:], archs[head:], labels[head:], rest)
+        return updates
+
+    def _many_labels(self, ids: list[str], predictions) -> np.ndarray | list[np.ndarray]:
+        """`predictions` checked as `_labels` checks one model's, and all of one width."""
+        if isinstance(predictions, np.ndarray) and predictions.ndim == 2:
+            if not np.issubdtype(predictions.dtype, np.integer) or predictions.shape[1] == 0:
+                raise EmbeddingError(
+                    f"predictions must be integer labels, one row per model, got "
+                    f"{predictions.dtype} of shape {predictions.shape}"
+                )
+            width = self.prediction_width or predictions.shape[1]
+            if predictions.shape[1] != width:
+                raise EmbeddingError(
+                    f"model {ids[0]}: {predictions.shape[1]} predictions, but the embedded "
+                    f"models have {width} (one per test example)",
+                    model=ids[0],
+                )
+            return predictions
+        out = [self._labels(m, p) for m, p in zip(ids, predictions, strict=True)]
+        for m, labels in zip(ids, out, strict=True):
+            if labels.size != out[0].size:
+                raise EmbeddingError(
+                    f"model {m}: {labels.size} predictions, but model {ids[0]} has "
+                    f"{out[0].size} (one per test example)",
+                    model=m,
+                )
+        return out
+
+    def _add_past_landmarks(
+        self,
+        ids: list[str],
+        archs: list[Architecture],
+        labels: np.ndarray | list[np.ndarray],
+        hashes: list[str] | None,
+    ) -> list[EmbedUpdate]:
+        """Embed models that come after every landmark: rows against the landmarks (a
+        structure row per distinct architecture, cached), placed by the landmark layout
+        (no refit comes past the landmarks)."""
+        from distances import otmann_matrix, prediction_matrix
+
+        k = self.landmarks
+        keys = [arch_hash(a) for a in archs] if hashes is None else hashes
+        missing: dict[str, int] = {}  # a distinct architecture with no row yet → a model of it
+        for j, key in enumerate(keys):
+            if key not in self._rows and key not in missing:
+                missing[key] = j
+        new_rows: dict[str, np.ndarray] = {}
+        if missing:
+            graphs = [self._graph(ids[j], archs[j]) for j in missing.values()]
+            matrix = otmann_matrix(
+                graphs, self._graphs[:k], struct_coef=self.struct_coef,
+                normalize=self.normalize, vocabulary="remap",
+            )  # fmt: skip
+            new_rows = dict(zip(missing, matrix, strict=True))
+        known = self._rows
+        structure = np.array([known[key] if key in known else new_rows[key] for key in keys])
+        structure = structure.reshape(len(ids), k)
+        table = labels if isinstance(labels, np.ndarray) else np.stack(labels)
+        behaviour = prediction_matrix(table, self._predictions[:k])
+        placed = {}
+        for name, rows in (("structure", structure), ("predictions", behaviour)):
+            rows = np.ascontiguousarray(rows, dtype="<f8")
+            points = self._layouts[name].place_many(rows)
+            blob, width = rows.tobytes(), 8 * k
+            placed[name] = (points[:, 0].tolist(), points[:, 1].tolist(), blob, width, points)
+        # nothing above changed the embedder: now it takes them all
+        self._rows.update(new_rows)
+        for name in PROJECTIONS:
+            layout = self._layouts[name]
+            layout.ids.extend(ids)
+            layout.members.update(ids)
+            layout.grown.extend(placed[name][4])
+        for model_id in ids:
+            self._index[model_id] = len(self._index)
+        (sx, sy, sb, w, _), (px, py, pb, _, _) = placed["structure"], placed["predictions"]
+        return [
+            EmbedUpdate(model_id, (
+                ModelEmbedded(model=model_id, projection="structure", x=sx[j], y=sy[j],
+                              distances=sb[j * w : (j + 1) * w]),
+                ModelEmbedded(model=model_id, projection="predictions", x=px[j], y=py[j],
+                              distances=pb[j * w : (j + 1) * w]),
+            ), ())
+            for j, model_id in enumerate(ids)
+        ]  # fmt: skip
 
     # ---------------------------------------------------------------- snapshots
 

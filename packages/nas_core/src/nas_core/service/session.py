@@ -95,6 +95,7 @@ from nas_core.weights import WeightStore
 
 from .actors import Actors, Runner, Runtime, declare_actors
 from .auto_search import follow as follow_auto_searches
+from .auto_search import median_stops
 from .auto_search import space_of as auto_search_space
 from .broker import EmbeddedWorker, make_broker, start_worker, transient
 from .cancel import CancelFlags, MemoryCancelFlags, RedisCancelFlags
@@ -738,10 +739,32 @@ class SessionService:
             self._dispatcher.pump(session, live.state)
             return live.state
 
+    def append_built(
+        self, session: str, build: Callable[[SessionState, Embedder], Sequence[Pending]]
+    ) -> list[Envelope]:
+        """Append in one transaction what `build(state, embedder)` makes from the open
+        session's state and embedder (an imported search and its embedding, issue 20),
+        holding the service's lock throughout; the envelopes appended. When `build` or
+        the append raises, the session is rebuilt from its log (the embedder may hold
+        models the log does not) and the error goes on."""
+        with self._lock:
+            live = self._open(session)
+            try:
+                return self._append(session, live, build(live.state, live.embedder))
+            except BaseException:
+                self._reload(session)
+                raise
+
     def _follow_auto_searches(self, session: str, live: _Live) -> list[Envelope]:
         """Let the running automated searches propose what they have room for
-        (`nas_core.service.auto_search`, issue 21); the models they append."""
+        (`nas_core.service.auto_search`, issue 21); the models they append. First the
+        median stopping rule: the trainings it stops are recorded and their flags set."""
         new: list[Envelope] = []
+        if live.state.auto_searches:
+            stopped = self._append(session, live, median_stops(live.state))
+            for envelope in stopped:
+                self._dispatcher.cancel(session, envelope.event.model)
+            new.extend(stopped)
         while live.state.auto_searches:
             space = auto_search_space(live.state)
             pending = follow_auto_searches(

@@ -17,6 +17,7 @@ from its inputs: the answers are the same with or without it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +27,8 @@ from nas_core.arch import Architecture, graph_labels, to_layer_graph
 __all__ = ["STRUCT_COEF", "DistanceCache"]
 
 STRUCT_COEF = 0.1
+ROWS = 4096
+"""Rows of candidates' graphs kept (see `DistanceCache._rows`)."""
 
 GraphKey = tuple[tuple[str, ...], tuple[int | None, ...]]
 
@@ -35,13 +38,21 @@ class DistanceCache:
 
     Pairs asked for with ``keep=True`` (the observed models: the GP's matrix grows by
     one row a model) are stored in a dense matrix per vocabulary; others (a call's
-    candidates) are computed and dropped, but reuse every stored row of a graph the
-    store already knows (a candidate with an observed model's graph)."""
+    candidates) reuse every stored row of a graph the store already knows (a candidate
+    with an observed model's graph), and their rows against the stored graphs are kept
+    apart for the next calls (the `ROWS` last used)."""
 
     def __init__(self) -> None:
         self._graphs: dict[tuple[str, GraphKey], object] = {}
         self._index: dict[str, dict[GraphKey, int]] = {}
         self._store: dict[str, np.ndarray] = {}
+        self._rows: dict[str, OrderedDict[GraphKey, np.ndarray]] = {}
+        """Rows of graphs not kept (recent candidates) against the stored graphs, by
+        store index (NaN: not known), the `ROWS` last used: the next step's candidates
+        repeat many of the last's graphs."""
+        self.derived: dict[object, object] = {}
+        """Other numbers the strategies derive from the log and reuse across calls of
+        one session (MetaQNN's Q table, by its replayed models); same answers without."""
 
     def __len__(self) -> int:
         return sum(len(ix) for ix in self._index.values())
@@ -92,6 +103,15 @@ class DistanceCache:
             ia, sa = map(list, zip(*ra, strict=True))
             jb, sb = map(list, zip(*rb, strict=True))
             small[np.ix_(ia, jb)] = store[np.ix_(sa, sb)]
+        side = self._rows.setdefault(vocabulary, OrderedDict())
+        stored_b = [(j, index[k]) for j, k in enumerate(ub) if k in index]
+        if stored_b and side:
+            jb, sb = (np.array(x) for x in zip(*stored_b, strict=True))
+            for i, k in enumerate(ua):
+                row = side.get(k)
+                if row is not None and k not in index:
+                    known = sb < len(row)
+                    small[i, jb[known]] = row[sb[known]]
         pos_b = {k: j for j, k in enumerate(ub)}
         for i, k in enumerate(ua):
             if k in pos_b:
@@ -120,6 +140,8 @@ class DistanceCache:
                         for c, j in enumerate(cols):
                             if ub[j] in pos_a:
                                 small[pos_a[ub[j]], pos_b[ua[i]]] = values[r, c]
+        if stored_b and not keep:
+            self._remember(vocabulary, ua, small, stored_b)
         if keep:
             self._stored(vocabulary, ua + ub)
             index, store = self._index[vocabulary], self._store[vocabulary]
@@ -128,3 +150,21 @@ class DistanceCache:
             store[np.ix_(sa, sb)] = small
             store[np.ix_(sb, sa)] = small.T
         return small[np.ix_([pos_a[k] for k in keys_a], [pos_b[k] for k in keys_b])]
+
+    def _remember(self, vocabulary: str, ua, small, cols) -> None:
+        """Keep the rows of `ua`'s graphs that are not stored, against the stored."""
+        index, side = self._index.get(vocabulary, {}), self._rows[vocabulary]
+        jb, sb = (np.array(x) for x in zip(*cols, strict=True))
+        for i, k in enumerate(ua):
+            if k in index:
+                continue
+            row = side.pop(k, None)
+            if row is None or len(row) < len(index):
+                grown = np.full(len(index), np.nan)
+                if row is not None:
+                    grown[: len(row)] = row
+                row = grown
+            row[sb] = small[i, jb]
+            side[k] = row
+        while len(side) > ROWS:
+            side.popitem(last=False)

@@ -11,7 +11,9 @@ finished model joins the replay memory, `replay` (default 100) models are drawn 
 it uniformly with replacement and each trajectory is updated from its end with
 Q(s, a) <- (1 - alpha) Q(s, a) + alpha (r + max_a' Q(s', a')), alpha 0.01, the reward
 r the best validation accuracy at the classifier and 0 before (the paper's rule). The
-Q table is rebuilt from `observed` each call, so a replay gives the same table.
+Q table is a function of `observed` (the finished models in order), so a replay gives
+the same table; `QMemo` (kept in the session's `DistanceCache`) continues it from the
+longest replayed prefix it holds instead of replaying every model on every call.
 
 Epsilon follows the paper's schedule (Table 2: 1500 models at 1.0, then 100 each at
 0.9, 0.8, 0.7 and 150 each at 0.6 ... 0.1, 2,700 in all), scaled to the search's
@@ -39,7 +41,7 @@ from .context import ATTEMPTS, Context, best_acc
 from .seeds import stream
 from .types import Observed, Proposal
 
-__all__ = ["PAPER_SCHEDULE", "QTable", "epsilon", "learn", "propose_metaqnn"]
+__all__ = ["PAPER_SCHEDULE", "QMemo", "QTable", "epsilon", "learn", "propose_metaqnn"]
 
 PAPER_SCHEDULE: tuple[tuple[float, int], ...] = (
     (1.0, 1500), (0.9, 100), (0.8, 100), (0.7, 100), (0.6, 150),
@@ -94,16 +96,73 @@ def _update(q: QTable, path: list[tuple[State, str]], reward: float) -> None:
         row[action] = (1 - ALPHA) * row.get(action, Q_INIT) + ALPHA * target
 
 
-def learn(observed: Sequence[Observed], seed: int, replay: int) -> QTable:
-    """The Q table after replaying the finished models in order (see the module)."""
+Memory = list[tuple[list[tuple[State, str]], float]]
+CHECKPOINT = 16
+"""`QMemo` keeps a copy of the table every this many replayed models."""
+
+
+def _replay(q: QTable, memory: Memory, seed: int, replay: int, n: int) -> None:
+    """Replay after the `n`-th (from 0) finished model joined `memory`."""
+    draws = stream(seed, "replay", n)
+    for _ in range(replay):
+        path, reward = memory[draws.below(len(memory))]
+        _update(q, path, reward)
+
+
+def _copy(q: QTable) -> QTable:
+    return {state: dict(row) for state, row in q.items()}
+
+
+class QMemo:
+    """The Q table of the finished models replayed so far, for one (seed, replay):
+    the models' keys (id, reward) in order, the table after them, and copies of it
+    every `CHECKPOINT` models, so that a call whose models extend the last ones
+    replays only the new, and one that differs (a model finished out of order) goes
+    back to the last copy before the difference. Same tables as replaying all."""
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[str, float]] = []
+        self.memory: Memory = []
+        self.q: QTable = {}
+        self.copies: dict[int, QTable] = {0: {}}
+
+    def table(self, done: Sequence[Observed], seed: int, replay: int) -> QTable:
+        keys = [(o.model_id, best_acc(o)) for o in done]
+        same = 0
+        for a, b in zip(keys, self.keys, strict=False):
+            if a != b:
+                break
+            same += 1
+        if same < len(self.keys):  # back to the last copy at or before the difference
+            back = max(n for n in self.copies if n <= same)
+            self.q, self.keys, self.memory = (
+                _copy(self.copies[back]),
+                self.keys[:back],
+                self.memory[:back],
+            )
+            self.copies = {n: c for n, c in self.copies.items() if n <= back}
+        for n in range(len(self.keys), len(keys)):
+            self.memory.append((trajectory(done[n].arch), keys[n][1]))
+            self.keys.append(keys[n])
+            _replay(self.q, self.memory, seed, replay, n)
+            if (n + 1) % CHECKPOINT == 0:
+                self.copies[n + 1] = _copy(self.q)
+        return self.q
+
+
+def learn(
+    observed: Sequence[Observed], seed: int, replay: int, memo: QMemo | None = None
+) -> QTable:
+    """The Q table after replaying the finished models in order (see the module); with
+    `memo`, continued from what it replayed before (the same table; do not change it)."""
+    done = [o for o in observed if o.finished and o.val_acc]
+    if memo is not None:
+        return memo.table(done, seed, replay)
     q: QTable = {}
-    memory: list[tuple[list[tuple[State, str]], float]] = []
-    for n, o in enumerate(o for o in observed if o.finished and o.val_acc):
+    memory: Memory = []
+    for n, o in enumerate(done):
         memory.append((trajectory(o.arch), best_acc(o)))
-        draws = stream(seed, "replay", n)
-        for _ in range(replay):
-            path, reward = memory[draws.below(len(memory))]
-            _update(q, path, reward)
+        _replay(q, memory, seed, replay, n)
     return q
 
 
@@ -171,7 +230,8 @@ def _walk(ctx: Context, q: QTable, eps: float, draws: Stream, name: str) -> Arch
 def propose_metaqnn(ctx: Context, step: int, count: int) -> list[Proposal]:
     budget = int(ctx.spec.options.get("budget", 100))
     replay = int(ctx.spec.options.get("replay", 100))
-    q = learn(ctx.observed, ctx.spec.seed, replay)
+    memo = ctx.cache.derived.setdefault(("metaqnn", ctx.spec.seed, replay), QMemo())
+    q = learn(ctx.observed, ctx.spec.seed, replay, memo)
     out = []
     for k in range(step, step + count):
         eps = epsilon(k, budget)

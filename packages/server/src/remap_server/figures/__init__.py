@@ -22,6 +22,7 @@ from .children import children_svg
 from .confusion import confusion_svg
 from .convert import DPI_RANGE, FORMATS, MEDIA_TYPES, convert
 from .curves import curves_svg
+from .lineage import lineage_svg
 from .mast import mast_svg
 from .overview import overview_svg, pareto_front
 from .per_class import per_class_svg
@@ -68,6 +69,9 @@ VIEWS: dict[str, ViewInfo] = {
                          lambda s, p, c: children_svg(s, c)),
     "sheet": ViewInfo("the drawer (or the chosen models) as an aligned SNAC sheet",
                       lambda s, p, c: sheet_svg(s, c), default="drawer"),
+    "lineage": ViewInfo("every model as a forest, parent → child, edges labelled Δacc and "
+                        "Δparams, the chosen models' paths highlighted",
+                        lambda s, p, c: lineage_svg(s, c), default="drawer"),
 }  # fmt: skip
 
 

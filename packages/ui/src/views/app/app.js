@@ -10,12 +10,16 @@ import { readView, writeView } from "../../core/view-state.js";
 import { sampleProgress } from "../../core/progress.js";
 import "../search/search.js";
 import "../mast/mast.js";
+import "../lineage/lineage.js";
+import "../filterbar/filterbar.js";
+import { PHONE_QUERY } from "../dashboard/dashboard.js";
 import { RemapError } from "../../core/session.js";
 
 const TABS = [
   ["generate", "Generate"],
   ["queue", "Queue"],
   ["inspect", "Inspect"],
+  ["lineage", "Lineage"],
   ["data", "Data"],
   ["search", "Search"],
   ["mast", "MAST"],
@@ -23,6 +27,7 @@ const TABS = [
 
 const styles = `
 :host { height: 100vh; display: grid; grid-template-rows: auto 1fr auto; background: var(--remap-bg); }
+:host([data-phone]) { height: auto; display: block; }
 header {
   display: flex; align-items: center; gap: 14px; padding: 6px 14px;
   border-bottom: 1px solid var(--remap-border); background: var(--remap-panel); min-height: 40px;
@@ -40,12 +45,13 @@ header a:hover { text-decoration: underline; }
 main {
   display: grid; min-height: 0; gap: 8px; padding: 8px;
   grid-template-columns: minmax(420px, 1.25fr) minmax(420px, 1fr);
-  grid-template-rows: minmax(300px, 1.35fr) minmax(160px, 1fr);
-  grid-template-areas: "overview tabs" "drawer tabs";
+  grid-template-rows: auto minmax(300px, 1.35fr) minmax(160px, 1fr);
+  grid-template-areas: "filter tabs" "overview tabs" "drawer tabs";
 }
 main.wide { grid-template-columns: minmax(300px, 0.55fr) minmax(760px, 2fr); } /* the Search tab needs the room */
 section { min-height: 0; min-width: 0; border: 1px solid var(--remap-border); border-radius: var(--remap-radius); background: var(--remap-bg); display: flex; flex-direction: column; }
 .overview { grid-area: overview; }
+.filter { grid-area: filter; } /* issue 22: filters the overview and the drawer below it */
 .drawer { grid-area: drawer; }
 .tabs { grid-area: tabs; }
 .letter { font-weight: 700; color: var(--remap-accent); margin-right: 4px; }
@@ -80,6 +86,9 @@ export class RemapApp extends RemapElement {
     const tab = readView("tab"); // the page's view state (core/view-state.js)
     this.tab = TABS.some(([id]) => id === tab) ? tab : "generate";
     this.toasts = [];
+    // issue 22: at a phone's size the tool is a read-only dashboard (views/dashboard/)
+    this.phone = globalThis.matchMedia?.(PHONE_QUERY) ?? null;
+    this.phone?.addEventListener("change", () => this.requestRender());
     this.addEventListener("remap-error", (e) => this.toast(e.detail.error));
     // a view asks for another tab (e.g. "inspect this model")
     this.addEventListener("remap-show", (e) => this.show(e.detail.tab));
@@ -154,9 +163,18 @@ export class RemapApp extends RemapElement {
     this.shadowRoot.querySelector(`#tab-${this.tab}`)?.focus();
   }
 
+  /** The phone's page (issue 22): the dashboard and the toasts, nothing that edits. */
+  phoneTemplate(src) {
+    this.toggleAttribute("data-phone", true); // the page scrolls, not a box of 100vh
+    return html`<remap-dashboard src=${src}></remap-dashboard>
+      <div class="toasts" role="alert">${this.toasts.map((t) => html`<div class="toast">${t.message}</div>`)}</div>`;
+  }
+
   template() {
     const src = this.getAttribute("src");
     const s = this.session;
+    if (this.phone?.matches) return this.phoneTemplate(src);
+    this.toggleAttribute("data-phone", false);
     const state = s.state;
     let done = 0;
     let running = 0;
@@ -194,6 +212,9 @@ export class RemapApp extends RemapElement {
         <a href=${s.url("/snacs/")} target="_blank" rel="noopener">SNAC tool</a>
       </header>
       <main class=${this.tab === "search" ? "wide" : ""}>
+        <section class="filter" aria-label="Filter of the overview and the drawer">
+          <remap-filter-bar src=${src}></remap-filter-bar>
+        </section>
         <section class="overview" aria-label="Model overview">
           <remap-overview src=${src}></remap-overview>
         </section>
@@ -207,6 +228,7 @@ export class RemapApp extends RemapElement {
           ${panel("generate", html`<remap-generate src=${src}></remap-generate>`)}
           ${panel("queue", html`<remap-session-controls src=${src}></remap-session-controls><remap-autosearch src=${src}></remap-autosearch><remap-queue src=${src}></remap-queue>`)}
           ${panel("inspect", html`<remap-inspector src=${src}></remap-inspector>`)}
+          ${panel("lineage", html`<remap-lineage src=${src}></remap-lineage>`)}
           ${panel("data", html`<remap-classes src=${src}></remap-classes>`)}
           ${panel("search", html`<remap-search src=${src}></remap-search>`)}
           ${panel("mast", html`<remap-mast src=${src}></remap-mast>`)}

@@ -1,12 +1,18 @@
 // <remap-autosearch>: start an automated search and steer it (issue 21) — strategy,
 // budget (models and / or model-epochs), epochs per model, seed, a parameter cap and the
-// layer kinds it must not or must use; then per search: pause / resume / stop, change
-// its budget, add the drawer's models to its population. Each is one command; what the
-// list shows (status, budget used) is folded from the log (core/fold-auto-search.js).
+// layer kinds it must not or must use, a region of the structure projection to stay in
+// (the box round the drawer's models: brush them in the overview, "Add all to drawer"),
+// the median stopping rule; then per search: pause / resume / stop, change its budget,
+// add the drawer's models to its population. Each is one command; what the list shows
+// (status, budget used, trainings stopped early) is folded from the log
+// (core/fold-auto-search.js). The MAST view draws each search's proposals in a colour.
 
 import { html, nothing } from "lit-html";
 import { RemapElement } from "../../core/element.js";
 import { searchUsed } from "../../core/fold-auto-search.js";
+import { regionAround } from "./region.js";
+
+export { regionAround };
 
 export const STRATEGIES = [
   ["evolution", "Evolution (aging)"],
@@ -44,6 +50,7 @@ td.steer { border-top: none; padding-top: 0; }
 td.steer > * { margin: 1px 0; }
 td.steer input { width: 52px; }
 .muted { color: var(--remap-muted); }
+label.check { flex-direction: row; align-items: center; gap: 4px; }
 `;
 
 /** A search's budget as words, and the share of it used (0..1, null without a cap). */
@@ -68,6 +75,8 @@ export class RemapAutoSearch extends RemapElement {
     super();
     this.form = { strategy: "evolution", models: 20, budget_epochs: "", epochs: "", seed: "", max_params: "" };
     this.kinds = {}; // kind -> "forbid" | "require"
+    this.inRegion = false; // stay round the drawer's models in the structure projection
+    this.medianStop = false;
     this.budgets = {}; // search -> models typed
   }
 
@@ -85,13 +94,20 @@ export class RemapAutoSearch extends RemapElement {
 
   startCommand() {
     const f = this.form;
+    const region = this.inRegion ? this.region() : null;
     const num = (v) => (v === "" || v === null ? undefined : Number(v));
     const by = (mode) => Object.keys(this.kinds).filter((k) => this.kinds[k] === mode);
     const command = { type: "start_auto_search", strategy: f.strategy, models: num(f.models),
       budget_epochs: num(f.budget_epochs), epochs: num(f.epochs), seed: num(f.seed),
-      max_params: num(f.max_params), forbid_kinds: by("forbid"), require_kinds: by("require") };
+      max_params: num(f.max_params), forbid_kinds: by("forbid"), require_kinds: by("require"),
+      region: region ?? undefined, median_stop: this.medianStop || undefined };
     for (const k of Object.keys(command)) if (command[k] === undefined) delete command[k];
     return command;
+  }
+
+  region() {
+    const s = this.session;
+    return regionAround(s.live.drawer, s.state.embeddings.structure ?? new Map());
   }
 
   template() {
@@ -117,6 +133,16 @@ export class RemapAutoSearch extends RemapElement {
             aria-pressed=${this.kinds[k] ? "true" : "false"} @click=${() => this.toggleKind(k)}>${k}</button>`)}
           <span class="muted">(click: forbid → require → free)</span>
         </div>
+        <div class="kinds">
+          <label class="check" title="brush models in the overview (structure projection) and add them to the drawer: the search proposes only models estimated inside the box round them">
+            <input type="checkbox" name="region" .checked=${this.inRegion} ?disabled=${!this.region()}
+              @change=${(e) => { this.inRegion = e.target.checked; this.requestRender(); }}>
+            stay round the drawer's ${drawer.length} models in the structure projection</label>
+          <label class="check" title="stop a training whose best accuracy so far is below the median of the others' running averages at the same epoch">
+            <input type="checkbox" name="median_stop" .checked=${this.medianStop}
+              @change=${(e) => { this.medianStop = e.target.checked; }}>
+            median stopping rule</label>
+        </div>
         <div class="actions"><button class="primary" type="submit" ?disabled=${replay}>Start search</button></div>
       </form>
       ${searches.length ? this.list(state, searches, drawer, replay) : nothing}
@@ -132,14 +158,17 @@ export class RemapAutoSearch extends RemapElement {
       const c = r.spec.constraints;
       const caps = [c.max_params ? `≤ ${c.max_params.toLocaleString()} params` : "",
         c.forbid_kinds.length ? `no ${c.forbid_kinds.join(", ")}` : "",
-        c.require_kinds.length ? `with ${c.require_kinds.join(", ")}` : ""].filter(Boolean).join(" · ");
+        c.require_kinds.length ? `with ${c.require_kinds.join(", ")}` : "",
+        c.region ? "in a region" : "", r.median_stop ? "median stop" : ""].filter(Boolean).join(" · ");
+      const early = r.stopped_early ?? [];
       const typed = this.budgets[r.search] ?? r.models ?? "";
       const toAdd = drawer.filter((m) => !r.population.includes(m));
       return html`<tbody data-search=${r.search}><tr>
         <td><b>${r.search}</b> ${r.spec.strategy}<div class="muted">${caps || "no constraints"} · seed ${r.spec.seed}</div></td>
         <td><span class="status ${status}" data-status>${status}</span></td>
         <td data-budget><span class="bar"><span style="width:${Math.round((share ?? 0) * 100)}%"></span></span>${text}
-          <div class="muted">population ${r.population.length}</div></td>
+          <div class="muted">population ${r.population.length}${early.length
+            ? html` · <span data-stopped-early title=${early.join(", ")}>${early.length} stopped early</span>` : nothing}</div></td>
       </tr><tr><td colspan="3" class="steer">
           ${r.status === "running"
             ? html`<button ?disabled=${replay} @click=${() => this.post({ type: "pause_auto_search", search: r.search })}>Pause</button>`

@@ -13,6 +13,9 @@ import { describeGroup, groupStats } from "../../core/replicates.js";
 import { STATUS_COLORS, accuracyOf, formatAcc, formatCount } from "../../core/theme.js";
 import { readView, writeView } from "../../core/view-state.js";
 import { figureMenu, figureMenuStyles } from "../../core/figure-menu.js";
+import { matcher } from "../../core/filters.js";
+import { tagStyles, tagsCell } from "./tags.js";
+import { COMPARE_MAX } from "../../core/session.js";
 
 /** The best validation accuracy a model reached (null before its first epoch). */
 const bestVal = (m) => metricValue(m, "val_best");
@@ -73,7 +76,8 @@ const COLUMNS = [
   { key: "flops", label: "FLOPs", value: (m) => m.flops },
   { key: "val_acc", label: "Val best", title: "validation accuracy of the best epoch", value: bestVal },
   { key: "test_acc", label: "Test", title: "test accuracy (of the best epoch's weights)", value: (m) => accuracyOf(m) },
-  { key: "forward_ms", label: "Fwd ms", value: (m) => m.result?.forward_ms ?? null },
+  { key: "forward_ms", label: "Fwd ms", title: "forward time per batch (ms)", value: (m) => m.result?.forward_ms ?? null },
+  { key: "backward_ms", label: "Bwd ms", title: "backward time per batch (ms)", value: (m) => m.result?.backward_ms ?? null },
   { key: "composite", label: "Score", value: null },
 ];
 
@@ -89,6 +93,11 @@ function snacSrc(session, id) {
 
 const styles = `
 ${modelOutStyles}
+${tagStyles}
+.compare-go { font-size: 12px; padding: 1px 8px; white-space: nowrap; }
+.bar { flex-wrap: wrap; row-gap: 4px; }
+.bar > .muted { white-space: nowrap; }
+.compare.refused { color: var(--remap-danger); }
 ${figureMenuStyles}
 td.out, th.out { width: 30px; text-align: center; padding: 0; overflow: visible; }
 :host { display: flex; flex-direction: column; min-height: 0; height: 100%; }
@@ -101,7 +110,7 @@ small.group-acc { display: block; font-size: 10px; color: var(--remap-muted); wh
 .compare { font-size: 12px; color: var(--remap-muted); white-space: nowrap; }
 .compare b { color: var(--remap-accent); }
 .scroll { flex: 1; min-height: 0; overflow: auto; }
-table { table-layout: fixed; width: 100%; min-width: 672px; }
+table { table-layout: fixed; width: 100%; min-width: 820px; }
 thead th { position: sticky; top: 0; background: var(--remap-panel); z-index: 1; padding: 0; }
 th button {
   all: unset; box-sizing: border-box; display: flex; width: 100%; gap: 3px; padding: 4px 6px; cursor: pointer;
@@ -130,6 +139,10 @@ td.del, th.del { width: 32px; text-align: center; padding: 0; }
 .del button { border: none; background: none; color: var(--remap-muted); padding: 2px 6px; }
 .del button:hover { color: var(--remap-danger); }
 .empty { margin: auto; max-width: 44ch; line-height: 1.5; }
+/* issue 22: a model the page's filter leaves out (filter bar: Dim) */
+tbody tr.filtered-out { opacity: .38; }
+tbody tr.filtered-out:hover, tbody tr.filtered-out:focus-visible { opacity: .8; }
+.filtered { font-size: 12px; color: var(--remap-muted); }
 .empty b { color: var(--remap-text); }
 `;
 
@@ -184,8 +197,15 @@ export class RemapDrawer extends RemapElement {
 
   pick(id, checked) {
     const now = this.session.ui.compare.filter((m) => m !== id);
-    // a third tick replaces the older of the two
-    this.session.setCompare(checked ? [...now, id].slice(-2) : now);
+    // issue 22: ticks add up to COMPARE_MAX models; one more is refused, not dropped
+    this.refused = checked && now.length >= COMPARE_MAX ? id : null;
+    if (this.refused) this.requestRender();
+    else this.session.setCompare(checked ? [...now, id] : now);
+  }
+
+  /** Open the inspector's side-by-side compare of the ticked models (2 to 8). */
+  compareTicked() {
+    this.emit("remap-show", { tab: "inspect" });
   }
 
   remove(id) {
@@ -211,17 +231,26 @@ export class RemapDrawer extends RemapElement {
   template() {
     const s = this.session;
     const state = s.state;
-    const models = state.drawer.map((id) => state.models.get(id)).filter(Boolean);
+    const kept = state.drawer.map((id) => state.models.get(id)).filter(Boolean);
+    // issue 22: the page's filter (core/filters.js), the same as the overview's
+    const keep = matcher(s.ui.filter.clauses, { metric: s.ui.metric });
+    const matching = keep ? kept.filter(keep) : kept;
+    const models = keep && s.ui.filter.mode === "hide" ? matching : kept;
     const compare = comparedIn(state, s.ui.compare);
     const replay = s.cursor !== null;
     const header = html`<div class="bar">
-      <h2>Drawer</h2><span class="muted">${models.length} ${models.length === 1 ? "model" : "models"}</span>
+      <h2>Drawer</h2><span class="muted">${kept.length} ${kept.length === 1 ? "model" : "models"}</span>
+      ${keep && kept.length ? html`<span class="filtered" data-filtered>${matching.length} match the filter</span>` : nothing}
       <span class="spacer"></span>
-      <span class="compare" aria-live="polite">${compare.length === 2
-        ? html`comparing <b>${compare[0]}</b> and <b>${compare[1]}</b>`
+      <span class="compare ${this.refused ? "refused" : ""}" aria-live="polite">${this.refused
+        ? html`at most ${COMPARE_MAX} models compare at once: untick one to add <b>${this.refused}</b>`
+        : compare.length >= 2
+        ? html`comparing ${compare.slice(0, -1).map((id, k) => html`${k ? ", " : ""}<b>${id}</b>`)} and <b>${compare.at(-1)}</b>`
         : compare.length === 1
           ? html`tick one more to compare with <b>${compare[0]}</b>`
-          : models.length > 1 ? "tick two to compare" : ""}</span>
+          : models.length > 1 ? `tick 2 to ${COMPARE_MAX} to compare` : ""}</span>
+      ${compare.length >= 2 ? html`<button class="compare-go" @click=${() => this.compareTicked()}
+        title="Show the ticked models side by side in the inspector">Compare ${compare.length}</button>` : nothing}
       <label>Score
         <select aria-label="Composite score" @change=${(e) => {
           this.composite = e.target.value;
@@ -232,6 +261,12 @@ export class RemapDrawer extends RemapElement {
       </label>
       ${models.length ? figureMenu(s, "sheet") : nothing}
     </div>`;
+    if (!models.length && kept.length) {
+      return html`${header}<div class="scroll" style="display:flex">
+        <p class="empty"><b>No model in the drawer matches the filter.</b><br>Change it in the filter bar,
+          or choose Dim there to see the others faded.</p>
+      </div>`;
+    }
     if (!models.length) {
       return html`${header}<div class="scroll" style="display:flex">
         <p class="empty"><b>No models in the drawer yet.</b><br>Click a model in the overview to keep it
@@ -243,7 +278,7 @@ export class RemapDrawer extends RemapElement {
     const th = (c) => {
       const label = c.key === "composite" ? COMPOSITES[this.composite].label : (c.title ?? c.label);
       const state = sortState(c.key);
-      const width = { id: 64, params: 62, flops: 58, val_acc: 66, test_acc: 72, forward_ms: 56, composite: 70 }[c.key];
+      const width = { id: 64, params: 62, flops: 58, val_acc: 66, test_acc: 72, forward_ms: 56, backward_ms: 56, composite: 70 }[c.key];
       return html`<th scope="col" class=${c.text ? "" : "num"} aria-sort=${state} style="width:${width}px">
         <button aria-label="Sort by ${c.key === "composite" ? label : c.label}" title="Sort by ${label}" @click=${() => this.toggleSort(c.key)}>
           ${c.text ? "" : html`<span class="arrow" aria-hidden="true">${state === "ascending" ? "▲" : state === "descending" ? "▼" : ""}</span>`}
@@ -258,6 +293,7 @@ export class RemapDrawer extends RemapElement {
           <th class="pick" scope="col"><span class="sr-only">Compare</span></th>
           <th scope="col" style="width:${SNAC_W + 12}px;padding:4px 6px">SNAC</th>
           ${COLUMNS.map(th)}
+          <th class="tags" scope="col" style="padding:4px 6px">Tags</th>
           <th class="out" scope="col"><span class="sr-only">Export</span></th>
           <th class="del" scope="col"><span class="sr-only">Remove</span></th>
         </tr></thead>
@@ -270,7 +306,8 @@ export class RemapDrawer extends RemapElement {
             const sc = score(m);
             const group = groupStats(state, m.id); // issue 19: replicates' mean ± sd
             const groupText = group.members.length > 1 ? describeGroup(group, true) : null;
-            const cls = [m.id === s.ui.selected ? "selected" : "", m.id === s.ui.hover ? "hover" : ""].join(" ");
+            const out = keep !== null && !keep(m);
+            const cls = [m.id === s.ui.selected ? "selected" : "", m.id === s.ui.hover ? "hover" : "", out ? "filtered-out" : ""].join(" ");
             return html`<tr class=${cls} tabindex="0" data-id=${m.id} aria-selected=${m.id === s.ui.selected ? "true" : "false"}
               aria-label="Inspect ${m.id}"
               @click=${() => this.open(m.id)} @keydown=${(e) => this.onRowKey(e, m.id)}
@@ -293,7 +330,9 @@ export class RemapDrawer extends RemapElement {
                 ? html`<small class="group-acc" data-group-stats title="test accuracy of ${group.group} and its replicates (${group.members.join(", ")}): ${describeGroup(group)}">${groupText}</small>`
                 : ""}</td>
               <td class="num">${m.result?.forward_ms != null ? m.result.forward_ms.toFixed(2) : ""}</td>
-              <td class="num">${sc === null ? "" : sc.toFixed(this.composite === "acc_per_ms" ? 2 : 3)}</td>
+              <td class="num">${m.result?.backward_ms != null ? m.result.backward_ms.toFixed(2) : ""}</td>
+              <td class="num score">${sc === null ? "" : sc.toFixed(this.composite === "acc_per_ms" ? 2 : 3)}</td>
+              <td class="tags" @click=${(e) => e.stopPropagation()}>${tagsCell(s, m, (c) => this.post(c), replay)}</td>
               <td class="out" @click=${(e) => e.stopPropagation()}>${exportMenu(this.session, m, true)}</td>
               <td class="del" @click=${(e) => e.stopPropagation()}>
                 <button ?disabled=${replay} aria-label="Remove ${m.id} from the drawer" title="Remove from the drawer"

@@ -17,8 +17,12 @@ import { replicatesPart, replicatesStyles } from "./replicates.js";
 import { modelOutPart, modelOutStyles } from "./model-out.js";
 import { diffUrl } from "../snac-chip/snac-diff.js";
 import { figureMenu, figureMenuStyles } from "../../core/figure-menu.js";
+import { compareStyles, compareView } from "./compare.js"; // issue 22: 3 to 8 side by side
+import { notesPart, notesStyles, tagsLine } from "./notes.js"; // issue 22: notes and tags
 
 const styles = `
+${compareStyles}
+${notesStyles}
 ${replicatesStyles}
 ${modelOutStyles}
 ${figureMenuStyles}
@@ -124,6 +128,8 @@ export class RemapInspector extends RemapElement {
     this.longer = 5; // "train longer" by this many epochs
     this.kept = new Map(); // model -> "present" | "missing" | "none" (GET …/models)
     this.keptSeq = -1;
+    this.noteEdit = null; // "model:note" of the note being edited (notes.js)
+    this.aligned = null; // the N-way compare's alignment, fetched once per set (compare.js)
   }
 
   /** What the server says of the weights files (once per change of the log). */
@@ -166,7 +172,7 @@ export class RemapInspector extends RemapElement {
   shown(state = this.session.state) {
     const { selected, compare } = this.session.ui;
     const present = compare.filter((id) => state.models.has(id));
-    if (compare.length === 2 && present.length === 2) return [...compare];
+    if (present.length >= 2) return present; // issue 22: 2 to 8 side by side
     if (present.length === 1) return present;
     return selected ? [selected] : [];
   }
@@ -174,15 +180,17 @@ export class RemapInspector extends RemapElement {
   template() {
     const state = this.session.state;
     const ids = this.shown(state);
-    if (!ids.length) return this.emptyState(state);
-    const comparing = ids.length === 2;
+    if (!ids.length) return html`${this.emptyState(state)}${this.sessionNotes(state)}`;
+    const comparing = ids.length >= 2;
     const absent = this.session.ui.compare.filter((id) => !state.models.has(id));
     const models = ids.map((id) => state.models.get(id) ?? null);
+    const many = ids.length > 2; // issue 22: the N-way compare (compare.js)
+    const listed = html`${ids.slice(0, -1).map((id, k) => html`${k ? ", " : ""}<code>${id}</code>`)} and <code>${ids.at(-1)}</code>`;
     return html`
       <div class="toolbar">
-        <span class="title">${comparing ? html`Comparing <code>${ids[0]}</code> and <code>${ids[1]}</code>` : "Model inspection"}</span>
+        <span class="title">${comparing ? html`Comparing ${listed}` : "Model inspection"}</span>
         ${comparing ? html`<button @click=${() => this.session.setCompare([])} aria-label="Stop comparing">Stop comparing</button>` : nothing}
-        ${!comparing && this.session.ui.compare.length === 2 && absent.length
+        ${(many || !comparing) && this.session.ui.compare.length >= 2 && absent.length
           ? html`<span class="muted compare-note">${absent.join(" and ")} ${absent.length === 1 ? "does" : "do"} not exist yet at this point of the timeline</span>`
           : nothing}
         <span class="spacer"></span>
@@ -192,10 +200,24 @@ export class RemapInspector extends RemapElement {
           <button aria-pressed=${String(this.byTime)} @click=${() => this.setByTime(true)}>wall time</button>
         </span>
       </div>
+      ${many ? compareView(this, ids, state) : html`
       ${comparing && models[0] && models[1] ? this.diffPart(ids[0], ids[1], "pair-diff") : nothing}
       <div class="cards ${comparing ? "compare" : ""}">
         ${models.map((m, k) => (m ? this.card(m, state, comparing && k === 1 ? models[0] : null, comparing) : this.missing(ids[k])))}
-      </div>`;
+      </div>`}
+      ${this.sessionNotes(state)}`;
+  }
+
+  /** The session's own notes and tags (issue 22), folded away below the models. */
+  sessionNotes(state) {
+    const notes = state.notes ?? [];
+    const tags = state.tags ?? [];
+    return html`<details class="session-notes" ?open=${this.sessionNotesOpen}
+        @toggle=${(e) => { this.sessionNotesOpen = e.target.open; }}>
+      <summary>Session notes${notes.length ? ` (${notes.length})` : ""}</summary>
+      ${tagsLine(this.session, tags)}
+      ${notesPart(this, null, notes, this.session.cursor !== null)}
+    </details>`;
   }
 
   /** The chip diff of models `a` and `b` (issue 22): the parent and the model, or the
@@ -219,7 +241,7 @@ export class RemapInspector extends RemapElement {
     return html`<div class="empty-state">
       <h3>No model selected</h3>
       <div>${state.models.size
-        ? "Click a model in the overview or the drawer to see its architecture, training curves, accuracy per class and confusion matrix. Compare two drawer models to see them side by side."
+        ? "Click a model in the overview or the drawer to see its architecture, training curves, accuracy per class and confusion matrix. Tick 2 to 8 drawer models to compare them side by side."
         : "This session has no models yet: sample or generate some, then select one here."}</div>
       ${done.length ? html`<div class="picks">
         ${done.slice(0, 3).map((m) => html`<button @click=${() => this.session.select(m.id)}
@@ -241,6 +263,7 @@ export class RemapInspector extends RemapElement {
         <h3>${m.id}</h3>
         <span class="status" style="--c: ${STATUS_COLORS[m.status] ?? "#888"}"><i></i>${m.status}${m.status === "failed" && m.error ? html`: ${m.error}` : nothing}</span>
         <span class="desc">${m.description}</span>
+        ${tagsLine(this.session, m.tags)}
       </div>
       <div class="snacs">
         <div class="snac"><span class="who">model</span><img src=${this.session.snacUrl(m.id, { height: 40 })} alt="SNAC of ${m.id}"></div>
@@ -251,6 +274,7 @@ export class RemapInspector extends RemapElement {
       </div>
       ${!comparing && m.parent && state.models.has(m.parent) ? this.diffPart(m.parent, m.id) : nothing}
       ${this.stats(m, base, state)}
+      ${notesPart(this, m.id, m.notes ?? [], this.session.cursor !== null)}
       ${(this.loadKept(), modelOutPart(this.session, m, this.kept.get(m.id), this.longer, {
         epochs: (v) => { this.longer = v; },
         continue: (id) => this.trainLonger(id),

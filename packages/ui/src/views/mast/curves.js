@@ -4,7 +4,8 @@
 // models. Precomputed once per state so painting only maps and draws.
 
 /** Curves of `state`'s models with at least one epoch, ordered by training start:
- * {id, t0, xs: wall seconds, es: epochs, ys: val acc, best, end}. */
+ * {id, t0, xs: wall seconds, es: epochs, ys: val acc, best, end, search: the automated
+ * search that proposed it (null: none), step: its step there, stopped: cancelled}. */
 export function buildCurves(state) {
   const out = [];
   for (const m of state.models.values()) {
@@ -25,7 +26,9 @@ export function buildCurves(state) {
       ys[i + 1] = c.val_acc;
       best = Math.max(best, c.val_acc);
     });
-    out.push({ id: m.id, t0, xs, es, ys, best, end: t });
+    const search = m.origin?.type === "auto_search" ? m.origin.search : null; // issue 21
+    out.push({ id: m.id, t0, xs, es, ys, best, end: t, search, step: search ? m.origin.step : null,
+      stopped: m.status === "cancelled" });
   }
   out.sort((a, b) => a.t0 - b.t0 || (a.id < b.id ? -1 : 1));
   return out;
@@ -84,4 +87,13 @@ export function nearest(curves, x, y, sx, sy, byEpoch, r = 6) {
     }
   }
   return best;
+}
+
+/** The automated searches with curves, in start order: [{search, strategy, count}]. */
+export function searchesOf(state, curves) {
+  const counts = new Map();
+  for (const c of curves) if (c.search) counts.set(c.search, (counts.get(c.search) ?? 0) + 1);
+  return Object.values(state.auto_searches ?? {})
+    .filter((r) => counts.has(r.search))
+    .map((r) => ({ search: r.search, strategy: r.spec.strategy, count: counts.get(r.search) }));
 }

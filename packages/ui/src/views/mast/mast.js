@@ -7,7 +7,7 @@
 
 import { html } from "lit-html";
 import { RemapElement } from "../../core/element.js";
-import { bestSoFar, brushed, buildCurves, nearest, rolling } from "./curves.js";
+import { bestSoFar, brushed, buildCurves, nearest, rolling, searchesOf } from "./curves.js";
 
 // Okabe–Ito: colour-blind-safe
 const curveColour = (n) => `rgba(0,114,178,${n > 500 ? 0.2 : 0.75})`; // fainter when many overlap
@@ -16,6 +16,10 @@ const BEST = "#009E73";
 const BAND = "rgba(230,159,0,0.25)";
 const MEAN = "#E69F00";
 const PAD = { l: 44, r: 12, t: 10, b: 28 };
+// issue 21: each automated search's proposals in a colour of their own (Okabe–Ito, then
+// a few more), stopped ones ending in a cross
+const SEARCH_COLOURS = ["#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C510A", "#7B3294"];
+export const searchColour = (i) => SEARCH_COLOURS[i % SEARCH_COLOURS.length];
 
 const styles = `
 :host { display: flex; flex-direction: column; min-height: 260px; height: 100%; }
@@ -47,6 +51,7 @@ export class RemapMast extends RemapElement {
       this._key = key;
       this.curves = buildCurves(state);
       this.best = bestSoFar(this.curves);
+      this.searches = searchesOf(state, this.curves);
       this._band = null;
     }
     if (!this._band || this._band.k !== this.k) this._band = { k: this.k, rows: rolling(this.curves, this.k) };
@@ -100,26 +105,38 @@ export class RemapMast extends RemapElement {
       g.closePath();
       g.fill();
     }
-    // curves: one path, so thousands draw in one stroke
-    g.strokeStyle = curveColour(curves.length);
-    g.lineWidth = 1.5;
-    g.beginPath();
-    for (const c of curves) {
-      const xs = this.byEpoch ? c.es : c.xs;
-      g.moveTo(sx(xs[0]), sy(c.ys[0]));
-      for (let i = 1; i < xs.length; i++) g.lineTo(sx(xs[i]), sy(c.ys[i]));
+    // curves: one path per colour (the person's, then each search's), so thousands
+    // draw in a few strokes; each curve's last epoch as a dot, so a short training
+    // stays visible at any scale, and a cross where the median rule stopped it
+    const colourOf = new Map(this.searches.map((r, i) => [r.search, searchColour(i)]));
+    const groups = [[curveColour(curves.length), curves.filter((c) => !colourOf.has(c.search))]];
+    for (const [id, colour] of colourOf) groups.push([colour, curves.filter((c) => c.search === id)]);
+    for (const [colour, group] of groups) {
+      g.strokeStyle = colour;
+      g.fillStyle = colour;
+      g.lineWidth = 1.5;
+      g.beginPath();
+      for (const c of group) {
+        const xs = this.byEpoch ? c.es : c.xs;
+        g.moveTo(sx(xs[0]), sy(c.ys[0]));
+        for (let i = 1; i < xs.length; i++) g.lineTo(sx(xs[i]), sy(c.ys[i]));
+      }
+      g.stroke();
+      g.beginPath();
+      for (const c of group) {
+        const xs = this.byEpoch ? c.es : c.xs;
+        const n = xs.length - 1;
+        const [x, y] = [sx(xs[n]), sy(c.ys[n])];
+        if (c.stopped) {
+          g.moveTo(x - 3, y - 3); g.lineTo(x + 3, y + 3); g.moveTo(x + 3, y - 3); g.lineTo(x - 3, y + 3);
+        } else {
+          g.moveTo(x + 2.5, y);
+          g.arc(x, y, 2.5, 0, 2 * Math.PI);
+        }
+      }
+      g.fill();
+      g.stroke();
     }
-    g.stroke();
-    // each curve's last epoch as a dot: a short training stays visible at any scale
-    g.fillStyle = curveColour(curves.length);
-    g.beginPath();
-    for (const c of curves) {
-      const xs = this.byEpoch ? c.es : c.xs;
-      const n = xs.length - 1;
-      g.moveTo(sx(xs[n]) + 2.5, sy(c.ys[n]));
-      g.arc(sx(xs[n]), sy(c.ys[n]), 2.5, 0, 2 * Math.PI);
-    }
-    g.fill();
     if (!this.byEpoch) {
       g.strokeStyle = MEAN;
       g.lineWidth = 2;
@@ -156,10 +173,14 @@ export class RemapMast extends RemapElement {
       g.setLineDash([]);
     }
     cv.dataset.curves = String(curves.length);
+    cv.dataset.searches = this.searches.map((r) => `${r.search}:${r.count}`).join(",");
     cv.dataset.band = this._band.rows.map((r) => r.sd.toFixed(4)).join(",");
   }
 
   rendered() {
+    // painted while its tab was hidden (no size): paint again once it has one
+    const cv = this.shadowRoot.querySelector("canvas");
+    if (cv && !this._resize) (this._resize = new ResizeObserver(() => this.paint())).observe(cv);
     this.paint();
   }
 
@@ -219,7 +240,9 @@ export class RemapMast extends RemapElement {
 
   template() {
     if (!this.session) return html``;
+    this._data(); // the legend's searches
     const [hx, hy] = this.hoverAt ?? [0, 0];
+    const hot = this.hot ? this.curves.find((c) => c.id === this.hot) : null;
     return html`
       <div class="bar">
         <label><input type="checkbox" data-by-epoch .checked=${this.byEpoch}
@@ -227,6 +250,7 @@ export class RemapMast extends RemapElement {
         <label>k <input type="number" data-k min="1" max="1000" .value=${String(this.k)} style="width:5em"
           @input=${(e) => { this.k = Math.max(1, Number(e.target.value) || 1); this.requestRender(); }}></label>
         <span><b style="color:${BEST}">━</b> best so far · <b style="color:${MEAN}">━</b> rolling mean ± sd of the k most recent</span>
+        ${(this.searches ?? []).map((r, i) => html`<span data-search-legend=${r.search} title="proposals of automated search ${r.search} (× : stopped by the median rule)"><b style="color:${searchColour(i)}">━</b> ${r.search} ${r.strategy} (${r.count})</span>`)}
       </div>
       <div class="plot">
         <canvas tabindex="0" role="img" aria-label="Validation accuracy curves of every model over wall time; drag to put models into the drawer"
@@ -237,7 +261,7 @@ export class RemapMast extends RemapElement {
           @keydown=${(e) => this._key_(e)}></canvas>
         ${this.hot
           ? html`<div class="card" data-card style="left:${hx + 12}px; top:${Math.max(0, hy - 40)}px">
-              <b>${this.hot}</b><br /><snac-chip src=${this.getAttribute("src")} model=${this.hot} height="32"></snac-chip>
+              <b>${this.hot}</b>${hot?.search ? html` <span data-card-search>${hot.search}, step ${hot.step}${hot.stopped ? " (stopped)" : ""}</span>` : ""}<br /><snac-chip src=${this.getAttribute("src")} model=${this.hot} height="32"></snac-chip>
             </div>`
           : ""}
       </div>`;

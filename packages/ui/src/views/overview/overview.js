@@ -21,12 +21,15 @@
 // (grid.js); the canvas draws in requestAnimationFrame only when something changed.
 //
 // For tests and benchmarks: `el.stats` ({drawn, lastFrameMs, frames, projection,
-// animating, zoom}) and `el.pointOf(id)` (a model's centre in client CSS pixels).
+// animating, zoom, lineageEdges: the selected model's parent / child edges drawn,
+// paint-lineage.js}) and `el.pointOf(id)` (a model's centre in client CSS pixels).
 
 import { RemapElement } from "../../core/element.js";
 import { canvasHost } from "./canvas-host.js";
 import { PROJECTIONS } from "../../core/fold.js";
+import { matcher } from "../../core/filters.js";
 import { paintFrame } from "./paint.js";
+import { GLYPH, GlyphImages } from "./paint-glyphs.js";
 import { paintMinimap } from "./paint-minimap.js";
 import { PointRaster } from "./raster.js";
 import { styles } from "./styles.js";
@@ -42,6 +45,8 @@ export class RemapOverview extends canvasHost(RemapElement) {
     super();
     this.k = 10; // the search view's rolling window
     this.brushMode = false;
+    this.glyphMode = false; // MAST Fig. 5c: chips where the zoom leaves room (paint-glyphs.js)
+    this._glyphImages = null;
     this._key = "";
     this._state = null;
     this._models = null;
@@ -86,6 +91,9 @@ export class RemapOverview extends canvasHost(RemapElement) {
       animating: this._anim !== null,
       zoom: this._view.k,
       models: this._models?.n ?? 0,
+      dimmed: this._dimmed ?? 0, // models the page's filter dims (issue 22)
+      lineageEdges: this._cache.lineageEdges ?? 0, // the selected model's edges drawn (issue 22)
+      glyphs: this._cache.glyphs?.length ?? 0, // chips drawn in glyph mode
     };
   }
 
@@ -134,9 +142,11 @@ export class RemapOverview extends canvasHost(RemapElement) {
     const cls = view.selected_class ?? null;
     const metric = this.session.ui.metric;
     const cap = this.session.ui.hideOverCap ? (state.settings?.limits?.max_params ?? null) : null;
+    const f = this.session.ui.filter; // issue 22: the page's filter (core/filters.js)
+    const filter = { keep: matcher(f.clauses, { metric }), mode: f.mode };
     // the state at the timeline's cursor is a fresh object whose version counts from 0:
     // the cache keys on the object as well as its version
-    const key = `${state.last_seq}:${state.version}:${projection}:${cls}:${this.k}:${metric}:${cap}`;
+    const key = `${state.last_seq}:${state.version}:${projection}:${cls}:${this.k}:${metric}:${cap}:${f.mode}:${f.text}`;
     if (key === this._key && state === this._state) return;
     this._state = state;
     this._syncs += 1;
@@ -144,12 +154,14 @@ export class RemapOverview extends canvasHost(RemapElement) {
     this._key = key;
     const previous = this._models;
     const current = { u: this._cu, v: this._cv, a: this._ca };
-    const next = rebuild(state, previous, current, projection, cls, this.k, switching, metric, cap);
+    const next = rebuild(state, previous, current, projection, cls, this.k, switching, metric, cap, filter);
+    this._dimmed = next.filteredOut;
     this._models = next.models;
     this._layout = next.layout;
     this._projection = projection;
     this._cls = cls;
     this._drawer = new Set(state.drawer);
+    this._parents = lineageOf(state); // issue 22: the selected model's edges (paint-lineage.js)
     this._from = next.from;
     this._ta = next.ta;
     this._cu = next.cu;
@@ -228,6 +240,25 @@ export class RemapOverview extends canvasHost(RemapElement) {
     this.post({ type: "change_view", projection, selected_class: view.selected_class ?? null });
   }
 
+  /** Glyph mode on or off: each model as its SNAC chip where the zoom leaves room. */
+  setGlyphMode(on) {
+    this.glyphMode = Boolean(on);
+    this._glyphImages ??= new GlyphImages(
+      (id) => {
+        const u = new URL(this.session.snacUrl(id, { height: GLYPH.h - 4, layout: "fixed" }));
+        u.searchParams.set("width", String(GLYPH.w - 4));
+        return u.href;
+      },
+      () => {
+        this._cache.baseKey = null; // a chip arrived: the kept picture lacks it
+        this._invalidate();
+      },
+    );
+    this._cache.baseKey = null;
+    this._invalidate();
+    this.requestRender();
+  }
+
   _setK(value) {
     const k = Math.round(Number(value));
     if (!Number.isFinite(k) || k < 2 || k > 1000 || k === this.k) return;
@@ -304,7 +335,18 @@ export class RemapOverview extends canvasHost(RemapElement) {
       hover: this._hover >= 0 ? this._hover : (m.index.get(ui.hover) ?? -1),
       focus: this._focus,
       brush: this._brush,
+      lineage: this._lineage(m, ui.selected),
+      glyphs: this.glyphMode ? this._glyphImages : null,
     };
+  }
+
+  /** The selected model's parent and children as model indices (-1 / none if not drawn). */
+  _lineage(m, selected) {
+    const p = this._parents;
+    if (!p || selected === null || !m.index.has(selected)) return null;
+    const parent = p.parent.get(selected);
+    const children = (p.children.get(selected) ?? []).map((id) => m.index.get(id) ?? -1);
+    return { parent: parent == null ? -1 : (m.index.get(parent) ?? -1), children };
   }
 
   // --- the template (controls, tooltip, legend: template.js); the canvas paints itself -------
@@ -320,6 +362,19 @@ export class RemapOverview extends canvasHost(RemapElement) {
     }
     return overviewTemplate(this);
   }
+}
+
+/** Each model's parent, and each parent's children (ids), of `state`. */
+function lineageOf(state) {
+  const parent = new Map();
+  const children = new Map();
+  for (const mm of state.models.values()) {
+    parent.set(mm.id, mm.parent ?? null);
+    if (mm.parent == null) continue;
+    if (!children.has(mm.parent)) children.set(mm.parent, []);
+    children.get(mm.parent).push(mm.id);
+  }
+  return { parent, children };
 }
 
 customElements.define("remap-overview", RemapOverview);

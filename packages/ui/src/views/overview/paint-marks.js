@@ -25,8 +25,11 @@ export function paintRings(ctx, scene) {
   const m = scene.models;
   for (const id of scene.drawer) {
     const i = m.index.get(id);
-    if (i !== undefined) ring(ctx, scene, i, 2.5, INK, 1.5);
+    if (i === undefined) continue;
+    ctx.globalAlpha = Math.min(1, scene.ca[i]); // a model the filter dims has a faint ring (issue 22)
+    ring(ctx, scene, i, 2.5, INK, 1.5);
   }
+  ctx.globalAlpha = 1;
   for (const id of scene.brushed) {
     const i = m.index.get(id);
     if (i !== undefined) ring(ctx, scene, i, 1.5, "#0072B2", 1);

@@ -12,9 +12,13 @@
 //   drawer, brushed       ids in the drawer (a Set) and brushed (an array)
 //   selected, hover, focus  model indices, -1 for none
 //   brush                 the rectangle being dragged ({x0, y0, x1, y1}, CSS px) or null
+//   lineage               the selected model's {parent, children} (indices, -1: none)
+//   glyphs                glyph mode's chip images (paint-glyphs.js), or null: dots only
 
 import { paintAxes, paintGrid } from "./paint-axes.js";
 import { paintBrush, paintRings } from "./paint-marks.js";
+import { paintGlyphs, placeGlyphs } from "./paint-glyphs.js";
+import { paintLineage } from "./paint-lineage.js";
 import { paintOverlays } from "./paint-overlays.js";
 import { paintPoints } from "./paint-points.js";
 
@@ -28,7 +32,7 @@ export function paintFrame(ctx, scene, cache) {
   // the grid, overlays and points change with the data and the zoom, not with hover,
   // focus, selection or a brush: those frames reuse them (one drawImage)
   const { k, x, y } = scene.view;
-  const baseKey = scene.animating ? null : `${scene.syncs}|${k}|${x}|${y}|${w}|${h}|${dpr}`;
+  const baseKey = scene.animating ? null : `${scene.syncs}|${k}|${x}|${y}|${w}|${h}|${dpr}|${scene.glyphs ? 1 : 0}`;
   let drawn = null;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   if (baseKey !== null && baseKey === cache.baseKey) {
@@ -48,6 +52,8 @@ export function paintFrame(ctx, scene, cache) {
     // lines of the old projection would mislead while the points move to the new one
     if (!scene.switching) paintOverlays(ctx, scene.layout.overlays, scene.view, p);
     drawn = paintPoints(ctx, cache.raster, scene);
+    // chips where the zoom leaves room (not while the points move: they would jump)
+    cache.glyphs = scene.glyphs && !scene.animating ? paintGlyphs(ctx, scene, scene.glyphs, placeGlyphs(scene)) : [];
     ctx.restore();
     cache.baseKey = baseKey;
     if (baseKey !== null) {
@@ -64,6 +70,7 @@ export function paintFrame(ctx, scene, cache) {
   ctx.beginPath();
   ctx.rect(p.x, p.y, p.w, p.h);
   ctx.clip();
+  cache.lineageEdges = paintLineage(ctx, scene); // the selected model's parent and children
   paintRings(ctx, scene);
   if (scene.brush) paintBrush(ctx, scene.brush);
   ctx.restore();

@@ -15,11 +15,13 @@ const PENDING = new Set(["created", "queued", "running"]);
 
 /** Per-model arrays independent of the projection. `cls`: the selected class (darkness
  * becomes that class's accuracy) or null; `metric`: which accuracy is plotted
- * (core/metrics.js); `cap`: leave out the models of more parameters (null: none). */
-export function modelArrays(state, cls, metric = DEFAULT_METRIC, cap = null) {
+ * (core/metrics.js); `cap`: leave out the models of more parameters (null: none);
+ * `keep`: leave out the models it says no to (the page's filter, Hide; null: none). */
+export function modelArrays(state, cls, metric = DEFAULT_METRIC, cap = null, keep = null) {
   const ids = [];
   for (const [id, m] of state.models) {
     if (cap !== null && m.params > cap) continue;
+    if (keep !== null && !keep(m)) continue;
     if (m.result || PENDING.has(m.status)) ids.push(id);
   }
   const n = ids.length;

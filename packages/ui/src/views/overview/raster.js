@@ -33,6 +33,18 @@ export class PointRaster {
     }
   }
 
+  /** A solid square dot `side` device px wide centred at (cx, cy), opaque: what a big
+   * session's points are while they move (no coverage, no blending: a few stores). */
+  dot(cx, cy, side, rgb) {
+    const { w, h, words } = this;
+    const x0 = Math.max(0, Math.round(cx - side / 2));
+    const y0 = Math.max(0, Math.round(cy - side / 2));
+    const x1 = Math.min(w, x0 + side);
+    const y1 = Math.min(h, y0 + side);
+    const packed = (0xff000000 | (rgb[2] << 16) | (rgb[1] << 8) | rgb[0]) >>> 0;
+    for (let py = y0; py < y1; py++) words.fill(packed, py * w + x0, py * w + x1);
+  }
+
   /** An antialiased disc at (cx, cy) of radius r (device px) in colour `rgb`, with a
    * light rim `rim` px wide (0: none), at opacity `alpha`; drawn over what is there.
    * Pixels fully inside are written whole (one 32-bit store); only the outer edge blends. */

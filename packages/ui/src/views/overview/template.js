@@ -65,6 +65,9 @@ export function overviewTemplate(el) {
           el.brushMode = !el.brushMode;
           el.requestRender();
         }}>Brush</button>
+      <button data-glyphs aria-pressed=${el.glyphMode ? "true" : "false"}
+        title="Draw models as their SNAC chips where the zoom leaves room (zoom in to see more)"
+        @click=${() => el.setGlyphMode(!el.glyphMode)}>Glyphs</button>
       <button ?disabled=${!zoomed} @click=${() => el.resetZoom()} aria-label="Reset zoom">Reset zoom</button>
       ${figureMenu(el.session, "overview", { projection, models: [...new Set([...state.drawer, ...(el.session.ui.selected ? [el.session.ui.selected] : [])])] })}
     </div>
@@ -103,8 +106,14 @@ export function overviewTemplate(el) {
 function capToggle(el, state) {
   const cap = state.settings?.limits?.max_params;
   if (!cap) return nothing;
-  let over = 0;
-  for (const model of state.models.values()) if (model.params > cap) over += 1;
+  // counted once a state version, not on every render (a hover renders; 100,000 models)
+  const key = `${state.last_seq}:${state.version}:${cap}`;
+  if (el._overCap?.key !== key || el._overCap.state !== state) {
+    let n = 0;
+    for (const model of state.models.values()) if (model.params > cap) n += 1;
+    el._overCap = { key, state, n };
+  }
+  const over = el._overCap.n;
   const hidden = el.session.ui.hideOverCap;
   if (!over && !hidden) return nothing;
   return html`<button data-hide-over-cap aria-pressed=${hidden ? "true" : "false"}

@@ -9,6 +9,8 @@ import { ease } from "./scales.js";
 /** How long models take to move: to another projection, and after new results. */
 export const SWITCH_MS = 400;
 export const UPDATE_MS = 260;
+/** The opacity of a model the page's filter leaves out (filter bar: Dim). */
+export const DIMMED = 0.16;
 
 /**
  * The scene's data for `state` in `projection` (class `cls`, rolling window `k`,
@@ -20,8 +22,12 @@ export const UPDATE_MS = 260;
  * where the transition starts, `ta` the target opacities, `cu`/`cv`/`ca` what to draw
  * now, `ms` the transition's length (0: none, draw the layout as it is).
  */
-export function rebuild(state, previous, current, projection, cls, k, switching, metric, cap = null) {
-  const models = modelArrays(state, cls, metric, cap);
+export function rebuild(state, previous, current, projection, cls, k, switching, metric, cap = null, filter = null) {
+  // the page's filter ({keep, mode}, core/filters.js): hidden models are left out, dimmed
+  // ones drawn faint (and still hoverable: the tooltip says what they are)
+  const keep = filter?.keep ?? null;
+  const hide = keep !== null && filter.mode === "hide";
+  const models = modelArrays(state, cls, metric, cap, hide ? keep : null);
   const layout = layoutFor(state, models, projection, k);
   // where each model is drawn now, by id, so the transition starts there
   const n = models.n;
@@ -30,8 +36,13 @@ export function rebuild(state, previous, current, projection, cls, k, switching,
   const fa = new Float32Array(n);
   const ta = new Float32Array(n);
   const first = previous === null || previous.n === 0;
+  let filteredOut = 0;
   for (let i = 0; i < n; i++) {
     ta[i] = layout.live[i];
+    if (keep !== null && !hide && ta[i] > 0 && !keep(state.models.get(models.ids[i]))) {
+      ta[i] = DIMMED;
+      filteredOut += 1;
+    }
     const j = previous?.index.get(models.ids[i]);
     // a model that gets its first accuracy (it sat on the band below the axis, "0 %")
     // appears at it: flying up from the band would draw it dark at 0 % meanwhile, and
@@ -70,6 +81,7 @@ export function rebuild(state, previous, current, projection, cls, k, switching,
     cv: moved ? fv.slice() : layout.v,
     ca: moved ? fa.slice() : ta,
     ms: moved ? (switching ? SWITCH_MS : UPDATE_MS) : 0,
+    filteredOut,
   };
 }
 

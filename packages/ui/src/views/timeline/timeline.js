@@ -90,7 +90,14 @@ const KIND_WORDS = {
   view_changed: "view changed",
   model_embedded: "model embedded",
   layout_recomputed: "layout recomputed",
+  note_written: "note written",
+  note_removed: "note removed",
+  tags_changed: "tags changed",
+  auto_search_median_stopped: "stopped early (median rule)",
 };
+
+/** A kind in words: its own, else its name with spaces (every other kind reads so). */
+const kindWords = (kind) => KIND_WORDS[kind] ?? kind.replaceAll("_", " ");
 
 export class RemapTimeline extends RemapElement {
   static styles = styles;
@@ -260,7 +267,7 @@ export class RemapTimeline extends RemapElement {
     const start = s.live.created_at ?? s.envelopes[0]?.at ?? null; // opened from a snapshot: no seq 1
     const when = env ? clock(env.at) : "";
     const since = env && start ? elapsed(start, env.at) : "";
-    const what = env ? KIND_WORDS[env.event.kind] ?? env.event.kind : "";
+    const what = env ? kindWords(env.event.kind) : "";
     const pct = last ? (100 * seq) / last : 100;
     return html`<div class="wrap">
       <button @click=${() => this.toggle()} ?disabled=${!last} aria-label=${this.playing ? "Pause replay" : "Replay the session"}
