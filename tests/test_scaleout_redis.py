@@ -451,7 +451,9 @@ def test_a_worker_killed_while_redis_is_down_is_retried_and_a_cancel_waits(
         url, folder, port, redis_procs = _free_redis(tmp_path, stack)
         d = Deployment(stack, url, data_dir)
         with httpx.Client(base_url=d.base, timeout=30) as client:
-            session = d.new_session(client, "kill both", concurrency=3, epochs=150, limit=600)
+            session = d.new_session(
+                client, "kill both", concurrency=3, epochs=KILL_EPOCHS, limit=600
+            )
 
             def both_training(state: dict) -> bool:
                 workers = {

@@ -36,7 +36,7 @@ def test_start_watch_pause_add_drawer_models_resume(server, page, screenshot) ->
     expect(panel.locator("[data-add-drawer]")).to_have_count(0)  # no search yet
     panel.locator("select[name=strategy]").select_option("evolution")
     panel.locator("input[name=models]").fill(str(BUDGET))
-    panel.locator("input[name=epochs]").fill("1")
+    panel.locator("input[name=epochs]").fill("40")  # seconds a model: the pause lands first
     panel.locator("input[name=max_params]").fill("20000")
     panel.locator("[data-kind=tanh]").click()  # forbidden
     panel.get_by_role("button", name="Start search").click()
