@@ -283,6 +283,10 @@ def test_the_report_tells_the_lineage_with_its_changes(state, made) -> None:
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     for piece in ("The Pareto front", "Their lineage", steps[1].changes[0], "Every model"):
         assert piece in page
+    # the lineage section draws the forest too: the chosen model's node is in it
+    section = page.split("Their lineage", 1)[1].split("<h2", 1)[0]
+    assert section.count("<svg") == 1
+    assert f">{child}<" in section
     md = report_markdown(state, [child])
     assert f"### {child}" in md
     assert steps[1].changes[0] in md

@@ -113,7 +113,11 @@ def sections(state: SessionState, models: Sequence[str] | None) -> list[Section]
     if picked:
         out.append(Section("The chosen models", (", ".join(picked),),
                            _figure(state, "sheet", models=picked)))  # fmt: skip
-        out.append(Section("Their lineage", (), None,
+        words = (
+            "Every model as a forest, parent → child; the chosen models' paths from "
+            "their roots in blue, each edge labelled Δ test accuracy and Δ parameters.",
+        )
+        out.append(Section("Their lineage", words, _figure(state, "lineage", models=picked),
                            tuple(lineage(state, m) for m in picked)))  # fmt: skip
         for view, heading in (("curves", "Training curves"), ("per-class", "Accuracy per class"),
                               ("confusion", "Confusion")):  # fmt: skip
