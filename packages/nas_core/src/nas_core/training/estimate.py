@@ -102,7 +102,8 @@ def _fit(obs: tuple[Observation, ...]) -> tuple[float, float, float, float]:
         centre = np.median(residual)
         spread = 1.4826 * np.median(np.abs(residual - centre))
         keep = np.abs(residual - centre) <= _OUTLIER_MADS * max(spread, 0.05)
-        if keep.sum() >= _MIN_FOR_OUTLIERS // 2 and not keep.all():
+        # a cut that leaves only trainings of no time would call every training free
+        if keep.sum() >= _MIN_FOR_OUTLIERS // 2 and not keep.all() and seconds[keep].any():
             coef, p, _ = _best(flops[keep], n_train[keep], epochs[keep], seconds[keep])
     predicted = _predict(coef, n_train * flops**p, epochs)
     a, b, c = coef
