@@ -1,7 +1,8 @@
 """Issue 21's "done when", as a new user would: start an evolution search with a
 parameter cap from the Queue tab, watch its proposals in the MAST view (a colour and a
 legend entry of their own), pause it, add two drawer models to its population, resume
-it and see new proposals land in the MAST view. Each step is a command the real server
+it and see new proposals land in the MAST view; constrained while paused (a kind more
+forbidden), what it proposes after keeps to it. Each step is a command the real server
 records; the panel's status and budget are folded from the log."""
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def test_start_watch_pause_add_drawer_models_resume(server, page, screenshot) ->
     row.locator("[data-add-drawer]").filter(has_text="Add 2 drawer models").click()
     expect(row.locator("[data-add-drawer]")).to_have_text("Add 0 drawer models", timeout=WAIT_MS)
     assert {"m1", "m2"} <= set(state()["auto_searches"]["a1"]["population"])
+    # steer the paused search: sigmoid forbidden too, the cap kept, from the same form
+    panel.locator("[data-kind=sigmoid]").click()
+    row.locator("[data-constrain]").click()
+    expect(row).to_contain_text("no tanh, sigmoid", timeout=WAIT_MS)
+    constraints = state()["auto_searches"]["a1"]["spec"]["constraints"]
+    assert sorted(constraints["forbid_kinds"]) == ["sigmoid", "tanh"]
+    assert constraints["max_params"] == 20_000
     row.get_by_role("button", name="Resume").click()
     expect(row.locator("[data-budget]")).to_contain_text(
         f"{BUDGET} / {BUDGET} models", timeout=WAIT_MS
@@ -75,4 +83,8 @@ def test_start_watch_pause_add_drawer_models_resume(server, page, screenshot) ->
     made = [m for m in done["models"].values() if m["origin"]["type"] == "auto_search"]
     assert len(made) == BUDGET
     assert all(m["params"] <= 20_000 for m in made)
+    kinds = lambda m: {layer["type"] for layer in m["arch"]["layers"]}  # noqa: E731
+    after = [m for m in made if m["id"] not in {b["id"] for b in before}]
+    assert after
+    assert not any({"sigmoid", "tanh"} & kinds(m) for m in after)
     screenshot(page, "autosearch-app")

@@ -3,7 +3,8 @@
 // layer kinds it must not or must use, a region of the structure projection to stay in
 // (the box round the drawer's models: brush them in the overview, "Add all to drawer"),
 // the median stopping rule; then per search: pause / resume / stop, change its budget,
-// add the drawer's models to its population. Each is one command; what the list shows
+// add the drawer's models to its population, constrain it with the form's cap, kinds and
+// region ("Constrain as above"). Each is one command; what the list shows
 // (status, budget used, trainings stopped early) is folded from the log
 // (core/fold-auto-search.js). The MAST view draws each search's proposals in a colour.
 
@@ -37,8 +38,9 @@ input[type=number] { width: 100%; box-sizing: border-box; }
 .kind[data-mode="require"] { background: color-mix(in srgb, var(--remap-ok) 18%, transparent); border-color: var(--remap-ok); font-weight: 600; }
 .actions { grid-column: 1 / -1; display: flex; gap: 8px; align-items: center; }
 button.primary { font-weight: 600; }
-table { width: 100%; border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
-th, td { text-align: left; padding: 3px 6px; border-top: 1px solid var(--remap-border); vertical-align: middle; }
+table { width: 100%; border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; table-layout: fixed; }
+col.search { width: 48%; } col.status { width: 14%; }
+th, td { text-align: left; padding: 3px 6px; border-top: 1px solid var(--remap-border); vertical-align: middle; white-space: normal; overflow-wrap: anywhere; }
 th { color: var(--remap-muted); font-weight: 500; }
 .status { font-weight: 600; }
 .status.running { color: var(--remap-ok); }
@@ -67,6 +69,9 @@ export function budgetText(record, used) {
   return [parts.join(" · "), shares.length ? Math.min(1, Math.max(...shares)) : null];
 }
 
+const num = (v) => (v === "" || v === null || v === undefined ? undefined : Number(v));
+const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
 export class RemapAutoSearch extends RemapElement {
   static styles = styles;
   static watches = ["events", "cursor", "connection"];
@@ -94,15 +99,23 @@ export class RemapAutoSearch extends RemapElement {
 
   startCommand() {
     const f = this.form;
-    const region = this.inRegion ? this.region() : null;
-    const num = (v) => (v === "" || v === null ? undefined : Number(v));
-    const by = (mode) => Object.keys(this.kinds).filter((k) => this.kinds[k] === mode);
     const command = { type: "start_auto_search", strategy: f.strategy, models: num(f.models),
       budget_epochs: num(f.budget_epochs), epochs: num(f.epochs), seed: num(f.seed),
-      max_params: num(f.max_params), forbid_kinds: by("forbid"), require_kinds: by("require"),
-      region: region ?? undefined, median_stop: this.medianStop || undefined };
-    for (const k of Object.keys(command)) if (command[k] === undefined) delete command[k];
-    return command;
+      ...this.constraints(), median_stop: this.medianStop || undefined };
+    return defined(command);
+  }
+
+  /** The form's constraints (cap, kinds, region), as a start and a constrain take them. */
+  constraints() {
+    const region = this.inRegion ? this.region() : null;
+    const by = (mode) => Object.keys(this.kinds).filter((k) => this.kinds[k] === mode);
+    return defined({ max_params: num(this.form.max_params), forbid_kinds: by("forbid"),
+      require_kinds: by("require"), region: region ?? undefined });
+  }
+
+  /** A running or paused search takes the form's constraints in place of its own. */
+  constrainCommand(r) {
+    return { type: "constrain_auto_search", search: r.search, ...this.constraints() };
   }
 
   region() {
@@ -170,7 +183,7 @@ export class RemapAutoSearch extends RemapElement {
           <div class="muted">population ${r.population.length}${early.length
             ? html` · <span data-stopped-early title=${early.join(", ")}>${early.length} stopped early</span>` : nothing}</div></td>
       </tr><tr><td colspan="3" class="steer">
-          ${r.status === "running"
+          ${r.status === "running" && !spent
             ? html`<button ?disabled=${replay} @click=${() => this.post({ type: "pause_auto_search", search: r.search })}>Pause</button>`
             : r.status === "paused"
               ? html`<button class="primary" ?disabled=${replay} @click=${() => this.post({ type: "resume_auto_search", search: r.search })}>Resume</button>`
@@ -180,6 +193,9 @@ export class RemapAutoSearch extends RemapElement {
               <input type="number" min="1" name="budget" aria-label="budget in models" .value=${String(typed)}
                 @input=${(e) => { this.budgets[r.search] = e.target.value; }}>
               <button ?disabled=${replay} @click=${() => this.setBudget(r)}>Set budget</button>
+              <button ?disabled=${replay} data-constrain
+                title="replace this search's constraints with the form's above: its parameter cap, layer kinds and region"
+                @click=${() => this.post(this.constrainCommand(r))}>Constrain as above</button>
               <button ?disabled=${replay || !toAdd.length} data-add-drawer
                 title=${toAdd.length ? `add ${toAdd.join(", ")} to its population` : "no drawer model to add"}
                 @click=${() => this.post({ type: "add_to_auto_search", search: r.search, models: toAdd })}>Add ${toAdd.length} drawer models</button>`
@@ -187,7 +203,8 @@ export class RemapAutoSearch extends RemapElement {
         </td>
       </tr></tbody>`;
     });
-    return html`<table><thead><tr><th>search</th><th>status</th><th>budget used</th></tr></thead>${rows}</table>`;
+    return html`<table><colgroup><col class="search"><col class="status"><col></colgroup>
+      <thead><tr><th>search</th><th>status</th><th>budget used</th></tr></thead>${rows}</table>`;
   }
 
   async setBudget(r) {
