@@ -1,9 +1,9 @@
 """Control over training in a real browser (issue 19): the session controls of the Queue
 tab (pause / resume, the live concurrency, sample N more, re-queue the failed and
-cancelled), cancelling a brushed set from the overview, importing a session file by
-dropping it on the page, per-child training settings in the Generate view, and
-replicates ("retrain with N seeds") with their mean ± sd in the inspector, the drawer
-and the overview."""
+cancelled, the median stopping rule for every training), cancelling a brushed set from
+the overview, importing a session file by dropping it on the page, per-child training
+settings in the Generate view, and replicates ("retrain with N seeds") with their
+mean ± sd in the inspector, the drawer and the overview."""
 
 from __future__ import annotations
 
@@ -102,6 +102,15 @@ def test_pause_resume_concurrency_sample_more_and_requeue(
     )
     requeue.filter(has_text="Re-queue 0").wait_for()
     expect(requeue).to_be_disabled()
+
+    # the median stopping rule for every training: on, then off, each a recorded command
+    rule = bar.locator("input[name=median_rule]")
+    expect(rule).not_to_be_checked()
+    rule.check()
+    poll(lambda: state_of(server, session)["median_rule"] == 5, "the median rule on")
+    expect(rule).to_be_checked()
+    rule.uncheck()
+    poll(lambda: state_of(server, session)["median_rule"] is None, "the median rule off")
 
     # a refused value comes back with its path as a toast
     box.fill("0")

@@ -12,6 +12,7 @@ from nas_core.events.commands import (
     PauseAutoSearch,
     ResumeAutoSearch,
     SetAutoSearchBudget,
+    SetMedianRule,
     StartAutoSearch,
     StopAutoSearch,
 )
@@ -44,6 +45,8 @@ def auto_search_step(sim, n: int) -> None:
         sim.try_command(AddToAutoSearch(models=(models[n % len(models)],)))
     elif choice == 6 and n % 5 == 0:
         sim.try_command(StopAutoSearch())
+    elif choice == 7:
+        sim.try_command(SetMedianRule(on=bool(n % 2), min_models=1 + n % 5))
     if sim.state.auto_searches:
         sim.append(follow(sim.state, space_of(sim.state)))
 
@@ -51,7 +54,8 @@ def auto_search_step(sim, n: int) -> None:
 def auto_search_story(sim) -> None:
     """Every steering kind once, with the fold's guards: a search started, given the
     population, constrained, paused (twice: the second changes nothing), its budget
-    raised, resumed, proposing, a training median-stopped (twice: once counts), stopped
+    raised, resumed, proposing, a training median-stopped (twice: once counts), the
+    session's own median rule on, stopping a training, and off, the search stopped
     (then a late resume changes nothing), and steps for a search that does not exist."""
     from nas_core.events import Pending
     from nas_core.events import kinds as k
@@ -69,6 +73,14 @@ def auto_search_story(sim) -> None:
     sim.append(follow(sim.state, space_of(sim.state)))
     stopped = k.AutoSearchMedianStopped("a1", models[0], 1, 1, 0.4, 0.6, 5)
     sim.append([Pending("as-median", stopped), Pending("as-median-again", stopped)])
+    # the session's rule for any training: on, a training stopped (twice: once counts,
+    # and one of a model the session lacks: nothing), off
+    sim.command(SetMedianRule(on=True, min_models=3))
+    by_rule = k.TrainingMedianStopped(models[1], 1, 1, 0.2, 0.5, 3)
+    sim.append([Pending("rule-stop", by_rule), Pending("rule-stop-again", by_rule)])
+    ghost = k.TrainingMedianStopped("m999", 1, 1, 0.2, 0.5, 3)
+    sim.append([Pending("rule-ghost", ghost)])
+    sim.command(SetMedianRule(on=False))
     sim.command(StopAutoSearch())
     sim.append([Pending("as-late", k.AutoSearchResumed("a1"))])
     sim.append([Pending("as-ghost", k.AutoSearchBudgetChanged("a9", models=1))])

@@ -501,6 +501,7 @@ def test_command_schema_lists_every_command():
         "clear_region", "highlight_blocks", "assemble_candidate", "rank_check",
         "start_auto_search", "pause_auto_search", "resume_auto_search", "stop_auto_search",
         "set_auto_search_budget", "constrain_auto_search", "add_to_auto_search",  # issue 21
+        "set_median_rule",
         "write_note", "remove_note", "change_tags",  # issue 22: notes and tags
     ))  # fmt: skip
     assert schema["anyOf"][0]["$ref"].startswith("#/$defs/")

@@ -51,7 +51,7 @@ CONTRACT_KINDS = {
     # issue 21: steering automated searches
     "auto_search_started", "auto_search_paused", "auto_search_resumed", "auto_search_stopped",
     "auto_search_budget_changed", "auto_search_constrained", "auto_search_population_added",
-    "auto_search_median_stopped",
+    "auto_search_median_stopped", "median_rule_changed", "training_median_stopped",
     "note_written", "note_removed", "tags_changed",  # issue 22: notes and tags
 }  # fmt: skip
 

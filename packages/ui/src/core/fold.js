@@ -16,7 +16,8 @@
 //   state.layouts: {projection: {seq, reason}}; state.last_seq; state.version (bumped
 //   by every fold that changed something: cheap change detection for views);
 //   state.paused (the queue is paused), state.concurrency (the live limit once changed,
-//   else null: the settings' concurrency).
+//   else null: the settings' concurrency); state.median_rule (the session's median
+//   stopping rule: the others it needs, else null: off) and state.median_stopped.
 //   Issue 22: model.tags / model.notes and state.tags / state.notes (the session's own):
 //   tags in the order first given, notes {id, text, created_at, edited_at} (fold-notes.js).
 
@@ -51,6 +52,8 @@ export function emptyState() {
     auto_searches: {}, // issue 21: fold-auto-search.js
     tags: [], // issue 22: the session's own tags and notes (fold-notes.js)
     notes: [],
+    median_rule: null, // issue 21: the session's median rule (min others) or null: off
+    median_stopped: [], // the models it stopped, in order
     version: 0,
   };
 }
@@ -212,6 +215,12 @@ const HANDLERS = {
   },
   queue_resumed(s) {
     s.paused = false;
+  },
+  median_rule_changed(s, e) {
+    s.median_rule = e.min_models ?? null;
+  },
+  training_median_stopped(s, e) {
+    if (s.models.has(e.model) && !s.median_stopped.includes(e.model)) s.median_stopped.push(e.model);
   },
   concurrency_changed(s, e) {
     s.concurrency = e.concurrency;

@@ -157,6 +157,14 @@ def constrain(state: SessionState, command, call) -> list:
     return [k.AutoSearchConstrained(record.search, constraints)]
 
 
+def set_median_rule(state: SessionState, command, call) -> list:
+    wanted = command.min_models if command.on else None
+    if wanted == state.median_rule:
+        now = f"on (after {wanted} others)" if wanted is not None else "off"
+        raise CommandError("$.on", f"the median stopping rule is {now} already")
+    return [k.MedianRuleChanged(wanted)]
+
+
 def add_population(state: SessionState, command, call) -> list:
     record = _search(state, command.search)
     models = _models(state, tuple(command.models), "$.models")

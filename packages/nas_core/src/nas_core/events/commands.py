@@ -120,6 +120,7 @@ __all__ = [
     "SetAutoSearchBudget",
     "SetConcurrency",
     "SetLimits",
+    "SetMedianRule",
     "StartAutoSearch",
     "StopAutoSearch",
     "StopTraining",
@@ -481,9 +482,19 @@ class AddToAutoSearch(_Command, tag="add_to_auto_search"):
     search: OptionalId = None
 
 
+class SetMedianRule(_Command, tag="set_median_rule"):
+    """Turn the median stopping rule on (`on`) or off for every training of the
+    session, searches' or not: a training whose best validation accuracy so far is
+    below the median of the other models' running averages at its epoch is stopped
+    there, once `min_models` others have reached that epoch."""
+
+    on: bool
+    min_models: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 5
+
+
 AUTO_SEARCH_COMMANDS = (
     StartAutoSearch | PauseAutoSearch | ResumeAutoSearch | StopAutoSearch
-    | SetAutoSearchBudget | ConstrainAutoSearch | AddToAutoSearch
+    | SetAutoSearchBudget | ConstrainAutoSearch | AddToAutoSearch | SetMedianRule
 )  # fmt: skip
 # --- end of automated searches -----------------------------------------------------
 
@@ -1095,6 +1106,7 @@ _DECIDERS.update(
         SetAutoSearchBudget: auto_search_decide.change_budget,
         ConstrainAutoSearch: auto_search_decide.constrain,
         AddToAutoSearch: auto_search_decide.add_population,
+        SetMedianRule: auto_search_decide.set_median_rule,
     }
 )
 

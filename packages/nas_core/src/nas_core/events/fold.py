@@ -31,6 +31,7 @@ from nas_core.arch.layers import Architecture, Input
 from nas_core.generators.search_space import SearchSpace
 from nas_core.specs import DataSpec, EpochMetrics, Settings, TrainConfig, TrainResult
 
+from . import kinds as k
 from .fold_auto_search import AUTO_SEARCH_HANDLERS, AutoSearchRecord, apply_auto_search
 from .fold_notes import Note, change_tags, remove_note, write_note
 from .fold_oneshot import ONESHOT_HANDLERS, OneShotDraft, OneShotState, cancel_supernet
@@ -158,6 +159,9 @@ class SessionState(msgspec.Struct, frozen=True, gc=False):
     from the log's records, `nas_core.service.restore`.) Containers are never mutated once a
     state is built: treat them as read-only. `paused`: no training starts (the
     queue is paused); `concurrency`: the live limit once changed (`concurrency_limit`).
+    `median_rule`: the session's median stopping rule for every training (the other
+    models it needs at an epoch; ``None``: off), `median_stopped` the models it stopped,
+    in order.
     """
 
     session: str = ""
@@ -183,6 +187,8 @@ class SessionState(msgspec.Struct, frozen=True, gc=False):
     concurrency: int | None = None
     tags: tuple[str, ...] = ()  # issue 22: the session's own tags and notes
     notes: tuple[Note, ...] = ()
+    median_rule: int | None = None  # issue 21: the rule "for any training"
+    median_stopped: tuple[str, ...] = ()
 
     @property
     def created(self) -> bool:
@@ -448,6 +454,16 @@ def _concurrency_changed(b: _Builder, e: ConcurrencyChanged, env: Envelope) -> N
     b.meta["concurrency"] = e.concurrency
 
 
+def _median_rule_changed(b: _Builder, e: k.MedianRuleChanged, env: Envelope) -> None:
+    b.meta["median_rule"] = e.min_models
+
+
+def _training_median_stopped(b: _Builder, e: k.TrainingMedianStopped, env: Envelope) -> None:
+    stopped = b.meta.get("median_stopped", b.state.median_stopped)
+    if e.model in b.models and e.model not in stopped:
+        b.meta["median_stopped"] = (*stopped, e.model)
+
+
 def _limits_changed(b: _Builder, e: LimitsChanged, env: Envelope) -> None:
     settings = b.meta.get("settings", b.state.settings)
     if settings is not None:  # the generators read the cap from the settings
@@ -532,6 +548,8 @@ _HANDLERS = {
     QueuePaused: _queue_paused,
     QueueResumed: _queue_paused,
     ConcurrencyChanged: _concurrency_changed,
+    k.MedianRuleChanged: _median_rule_changed,  # issue 21: the rule for any training
+    k.TrainingMedianStopped: _training_median_stopped,
     LimitsChanged: _limits_changed,
     ModelImported: _model_imported,  # issue 20
     **dict.fromkeys(ONESHOT_HANDLERS, _oneshot),  # issue 18: one-shot kinds

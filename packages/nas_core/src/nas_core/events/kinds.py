@@ -802,10 +802,34 @@ class AutoSearchMedianStopped(_Event, tag="auto_search_median_stopped"):
     others: Count
 
 
+class MedianRuleChanged(_Event, tag="median_rule_changed"):
+    """The median stopping rule for every training of the session from now on (any
+    origin: sampled, ablation, variation, handcrafted, a search's): on when `min_models`
+    is set (how many other models must have reached an epoch before it stops a
+    training there), off when it is ``None``. A search started with its own rule keeps
+    it for its trainings."""
+
+    min_models: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class TrainingMedianStopped(_Event, tag="training_median_stopped"):
+    """The session's median stopping rule stopped attempt `attempt` of `model` after
+    its epoch `epoch`: its best validation accuracy so far (`best`) was below `median`,
+    the median of the running averages at that epoch of the `others` other models of
+    the session that reached it. Its worker then records the cancel."""
+
+    model: ModelId
+    attempt: Attempt
+    epoch: Annotated[int, msgspec.Meta(ge=1)]
+    best: float
+    median: float
+    others: Count
+
+
 AUTO_SEARCH_EVENTS = (
     AutoSearchStarted | AutoSearchPaused | AutoSearchResumed | AutoSearchStopped
     | AutoSearchBudgetChanged | AutoSearchConstrained | AutoSearchPopulationAdded
-    | AutoSearchMedianStopped
+    | AutoSearchMedianStopped | MedianRuleChanged | TrainingMedianStopped
 )  # fmt: skip
 # --- end of automated searches -----------------------------------------------------
 

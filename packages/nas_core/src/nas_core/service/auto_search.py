@@ -15,7 +15,9 @@ every append (`SessionService`).
 `median_stops(state)` is the median stopping rule acted on, pure too: for each running
 training of a search started with `median_stop`, after each epoch (but its last), the
 "median stopped" event when `nas_core.strategies.median_stop` says so against the other
-models the search learns from; the service appends it and sets the model's cancel flag,
+models the search learns from; with the session's rule on (`set_median_rule`), the same
+for every other running training against the session's models ("training median
+stopped"); the service appends it and sets the model's cancel flag,
 and the worker records the cancel. Its id names the model and attempt, so it is
 appended once; a re-execution leaves it out and decides it again from the new curves.
 """
@@ -30,7 +32,7 @@ import msgspec
 from nas_core.events import Pending, SessionState
 from nas_core.events import kinds as k
 from nas_core.events.auto_search_state import budget_left, next_step, observed, proposals, used
-from nas_core.events.kinds import AutoSearch, Event
+from nas_core.events.kinds import AutoSearch, Continued, Event, Imported
 from nas_core.events.made import Estimator, next_ids
 from nas_core.events.made import created as created_event
 from nas_core.events.made import queued as queue_event
@@ -168,4 +170,40 @@ def median_stops(state: SessionState) -> list[Pending]:
                 best=max(curves[m.id]), median=median, others=len(others),
             )  # fmt: skip
             out.append(Pending(f"median:{record.search}:{m.id}:{m.attempts}", event))
+    return out + _session_rule_stops(state)
+
+
+def _session_rule_stops(state: SessionState) -> list[Pending]:
+    """The session's own rule (`SessionState.median_rule`, "for any training"): each
+    running training but those of a search with a rule of its own (above), against
+    every other model of the session REMAP trained from epoch 1 (not imported curves,
+    measured elsewhere, nor continued ones, which start past epoch 1)."""
+    least = state.median_rule
+    if least is None:
+        return []
+    own = {r.search for r in state.auto_searches.values() if r.median_stop}
+    curves = {
+        m.id: [p.val_acc for p in m.curve]
+        for m in state.models.values()
+        if m.curve and _from_start(m) and not isinstance(m.origin, Imported | Continued)
+    }
+    out: list[Pending] = []
+    for m in state.models.values():
+        epoch = len(m.curve)
+        last = m.config.epochs if m.config is not None else 0
+        if (
+            m.status != "running" or not 1 <= epoch < last or m.id not in curves
+            or m.id in state.median_stopped
+            or (isinstance(m.origin, AutoSearch) and m.origin.search in own)
+        ):  # fmt: skip
+            continue
+        others = [c for mid, c in curves.items() if mid != m.id and len(c) >= epoch]
+        if not median_stop(others, curves[m.id], epoch, least):
+            continue
+        median = statistics.median(sum(c[:epoch]) / epoch for c in others)
+        event = k.TrainingMedianStopped(
+            model=m.id, attempt=m.attempts, epoch=epoch, best=max(curves[m.id]),
+            median=median, others=len(others),
+        )  # fmt: skip
+        out.append(Pending(f"median:{m.id}:{m.attempts}", event))
     return out

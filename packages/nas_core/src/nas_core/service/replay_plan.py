@@ -61,6 +61,7 @@ _IMPORTED_COPIED = (k.ModelImported,)
 _AUTO_SEARCH_COPIED = (
     k.AutoSearchStarted, k.AutoSearchPaused, k.AutoSearchResumed, k.AutoSearchStopped,
     k.AutoSearchBudgetChanged, k.AutoSearchConstrained, k.AutoSearchPopulationAdded,
+    k.MedianRuleChanged,  # the user's switch; what the rule stops is decided again
 )  # fmt: skip
 _ONESHOT_COPIED = (
     k.SupernetDefined, k.SupernetTrainingQueued, k.SearchSpaceSampled, k.SearchSpaceProjected,

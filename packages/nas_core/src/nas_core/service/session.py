@@ -760,7 +760,7 @@ class SessionService:
         (`nas_core.service.auto_search`, issue 21); the models they append. First the
         median stopping rule: the trainings it stops are recorded and their flags set."""
         new: list[Envelope] = []
-        if live.state.auto_searches:
+        if live.state.auto_searches or live.state.median_rule is not None:
             stopped = self._append(session, live, median_stops(live.state))
             for envelope in stopped:
                 self._dispatcher.cancel(session, envelope.event.model)

@@ -1,7 +1,9 @@
 // <remap-session-controls>: the controls of a running session (issue 19) — sample N
 // more models, re-queue the failed and cancelled ones (the queue's Retry, for all of
-// them), pause and resume the queue, and change how many models train at once. Each
-// is one command; the state it shows (paused, the live concurrency) is folded from the
+// them), pause and resume the queue, change how many models train at once, and turn
+// the median stopping rule on or off for every training (issue 21). Each
+// is one command; the state it shows (paused, the live concurrency, the rule and what
+// it stopped) is folded from the
 // events they record, so every page of the session shows the same.
 
 import { html, nothing } from "lit-html";
@@ -12,10 +14,11 @@ const styles = `
 .bar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; padding: 6px 8px; margin-bottom: 8px;
   border: 1px solid var(--remap-border); border-radius: var(--remap-radius); background: var(--remap-panel); font-size: 12px; }
 .group { display: inline-flex; align-items: center; gap: 5px; }
-.group input { width: 58px; }
+.group input[type=number] { width: 58px; }
 .state { font-weight: 600; }
 .state.paused { color: var(--remap-warn, #b26b00); }
 .state.running { color: var(--remap-ok); }
+.muted { color: var(--remap-muted); }
 .sep { width: 1px; align-self: stretch; background: var(--remap-border); }
 button.primary { font-weight: 600; }
 `;
@@ -62,10 +65,24 @@ export class RemapSessionControls extends RemapElement {
         <button ?disabled=${replay} @click=${() => this.sampleMore()}>more models</button>
       </label>
       <span class="sep"></span>
+      ${this.medianRule(state, replay)}
+      <span class="sep"></span>
       <button ?disabled=${replay || !retry.length} data-requeue
         title=${retry.length ? `queue ${retry.join(", ")} again` : "no failed or cancelled model"}
         @click=${() => this.post({ type: "enqueue", models: retry })}>Re-queue ${retry.length} failed / cancelled</button>
     </div>`;
+  }
+
+  /** The session's median stopping rule: a switch, and how many trainings it stopped. */
+  medianRule(state, replay) {
+    const on = state.median_rule !== null && state.median_rule !== undefined;
+    const stopped = state.median_stopped ?? [];
+    return html`<label class="group" title="stop any training whose best validation accuracy so far is below the median of the other models' running averages at the same epoch (once 5 others reached it); a search started with its own rule keeps that">
+      <input type="checkbox" name="median_rule" .checked=${on} ?disabled=${replay}
+        @change=${(e) => this.post({ type: "set_median_rule", on: e.target.checked })}>
+      median stopping rule
+      ${stopped.length ? html`<span class="muted" data-median-stopped title=${stopped.join(", ")}>(${stopped.length} stopped)</span>` : nothing}
+    </label>`;
   }
 
   async setConcurrency() {
