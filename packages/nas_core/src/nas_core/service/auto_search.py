@@ -154,22 +154,10 @@ def median_stops(state: SessionState) -> list[Pending]:
         members += proposals(state, record.search)
         curves = {m.id: [p.val_acc for p in m.curve] for m in members if _from_start(m)}
         for m in proposals(state, record.search):
-            epoch = len(m.curve)
-            last = m.config.epochs if m.config is not None else 0
-            if (
-                m.status != "running" or not 1 <= epoch < last or m.id in record.stopped_early
-                or m.id not in curves
-            ):  # fmt: skip
-                continue
-            others = [c for mid, c in curves.items() if mid != m.id and len(c) >= epoch]
-            if not median_stop(others, curves[m.id], epoch, least):
-                continue
-            median = statistics.median(sum(c[:epoch]) / epoch for c in others)
-            event = k.AutoSearchMedianStopped(
-                search=record.search, model=m.id, attempt=m.attempts, epoch=epoch,
-                best=max(curves[m.id]), median=median, others=len(others),
-            )  # fmt: skip
-            out.append(Pending(f"median:{record.search}:{m.id}:{m.attempts}", event))
+            verdict = None if m.id in record.stopped_early else _verdict(m, curves, least)
+            if verdict is not None:
+                event = k.AutoSearchMedianStopped(search=record.search, **verdict)
+                out.append(Pending(f"median:{record.search}:{m.id}:{m.attempts}", event))
     return out + _session_rule_stops(state)
 
 
@@ -189,21 +177,27 @@ def _session_rule_stops(state: SessionState) -> list[Pending]:
     }
     out: list[Pending] = []
     for m in state.models.values():
-        epoch = len(m.curve)
-        last = m.config.epochs if m.config is not None else 0
-        if (
-            m.status != "running" or not 1 <= epoch < last or m.id not in curves
-            or m.id in state.median_stopped
-            or (isinstance(m.origin, AutoSearch) and m.origin.search in own)
-        ):  # fmt: skip
+        if m.id in state.median_stopped or (
+            isinstance(m.origin, AutoSearch) and m.origin.search in own
+        ):
             continue
-        others = [c for mid, c in curves.items() if mid != m.id and len(c) >= epoch]
-        if not median_stop(others, curves[m.id], epoch, least):
-            continue
-        median = statistics.median(sum(c[:epoch]) / epoch for c in others)
-        event = k.TrainingMedianStopped(
-            model=m.id, attempt=m.attempts, epoch=epoch, best=max(curves[m.id]),
-            median=median, others=len(others),
-        )  # fmt: skip
-        out.append(Pending(f"median:{m.id}:{m.attempts}", event))
+        verdict = _verdict(m, curves, least)
+        if verdict is not None:
+            event = k.TrainingMedianStopped(**verdict)
+            out.append(Pending(f"median:{m.id}:{m.attempts}", event))
     return out
+
+
+def _verdict(m, curves: dict[str, list[float]], least: int) -> dict | None:
+    """The fields of a stop of running model `m` after its latest epoch (but its last)
+    when the rule says so against the other `curves`; ``None`` when it does not."""
+    epoch = len(m.curve)
+    last = m.config.epochs if m.config is not None else 0
+    if m.status != "running" or not 1 <= epoch < last or m.id not in curves:
+        return None
+    others = [c for mid, c in curves.items() if mid != m.id and len(c) >= epoch]
+    if not median_stop(others, curves[m.id], epoch, least):
+        return None
+    median = statistics.median(sum(c[:epoch]) / epoch for c in others)
+    return {"model": m.id, "attempt": m.attempts, "epoch": epoch,
+            "best": max(curves[m.id]), "median": median, "others": len(others)}  # fmt: skip
