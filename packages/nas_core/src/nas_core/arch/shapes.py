@@ -14,6 +14,7 @@ add of each output's dot product, so it is included).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 import msgspec
@@ -61,20 +62,29 @@ def step(
     return out, flat_by, rules.params(shape), rules.flops(shape, out)
 
 
-def infer(arch: Architecture) -> list[LayerInfo]:
+def infer(arch: Architecture, prefix: Sequence[LayerInfo] = ()) -> list[LayerInfo]:
     """Output shape, parameters and FLOPs of every layer, in order.
 
     Raises `ArchitectureError` (with the layer index) where the shapes are undefined:
     a conv or pool after flatten/dense, a pool larger than its input (the spatial size
     would fall below 1×1), a dense without a flatten before it, a second flatten.
     The classifier and size-cap rules are `validate`'s.
+
+    `prefix`: the infos of `arch`'s first layers, already inferred on the same input
+    (a parent's, for a child that keeps them: the variation generator's children
+    differ from their parent from one layer on); inference goes on after them.
     """
     shape: tuple[int, ...] = tuple(arch.input.shape)
     if len(shape) != 3 or min(shape) < 1:
         raise ArchitectureError(None, f"input shape must be 3 positive sizes, not {shape}")
     flat_by: str | None = None
-    infos: list[LayerInfo] = []
-    for i, layer in enumerate(arch.layers):
+    infos: list[LayerInfo] = list(prefix)
+    if infos:
+        shape = infos[-1].out_shape
+        made_flat = [layer for layer in arch.layers[: len(infos)] if layer.makes_flat]
+        flat_by = layer_type(made_flat[-1]) if made_flat else None
+    for i in range(len(infos), len(arch.layers)):
+        layer = arch.layers[i]
         shape, flat_by, params, flops = step(i, layer, shape, flat_by)
         infos.append(LayerInfo(i, layer_type(layer), shape, params, flops))
     return infos

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -19,8 +20,11 @@ _DECODER = msgspec.json.Decoder(Architecture)
 _LAYER_PATH = re.compile(r"^\$\.layers\[(\d+)\]")
 
 
-def validate(arch: Architecture, limits: Limits | None = None) -> list[LayerInfo]:
+def validate(
+    arch: Architecture, limits: Limits | None = None, prefix: Sequence[LayerInfo] = ()
+) -> list[LayerInfo]:
     """Check every validity rule; return `infer`'s layer infos when all hold.
+    `prefix`: as for `infer` (the infos of first layers already known).
 
     Rules, each failing with an `ArchitectureError` that names the layer index (where
     one layer is to blame) and the reason:
@@ -33,7 +37,7 @@ def validate(arch: Architecture, limits: Limits | None = None) -> list[LayerInfo
       parameters.
     """
     limits = Limits() if limits is None else limits
-    infos = infer(arch)
+    infos = infer(arch, prefix)
     classes = arch.input.classes
     if not arch.layers:
         raise ArchitectureError(

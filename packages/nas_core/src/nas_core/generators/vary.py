@@ -60,13 +60,18 @@ def allow_all(
 
 
 class _Parent:
-    """What vary needs to know about the parent, computed once."""
+    """What vary needs to know about the parent, computed once (its layer infos, and
+    per layer what may be inserted or reparameterized there: the same questions come
+    back at every attempt)."""
 
     def __init__(self, parent: Architecture, space: SearchSpace, limits: Limits) -> None:
         self.arch = parent
         self.space = space
-        self.shapes = in_shapes(parent, checked_parent(parent, limits))
+        self.infos = checked_parent(parent, limits)
+        self.shapes = in_shapes(parent, self.infos)
         self.last = len(parent.layers) - 1
+        self._insertable: dict[tuple[int, str | None], list[tuple[str, float]]] = {}
+        self._reparameterizable: dict[int, list[tuple[str, list]]] = {}
 
     def previous_state(self, i: int) -> str:
         for layer in reversed(self.arch.layers[:i]):
@@ -77,6 +82,12 @@ class _Parent:
 
     def insertable(self, i: int, exclude: str | None = None) -> list[tuple[str, float]]:
         """Kinds (with their chain weights) that a new layer at position i can have."""
+        known = self._insertable.get((i, exclude))
+        if known is None:
+            known = self._insertable[i, exclude] = self._kinds_at(i, exclude)
+        return known
+
+    def _kinds_at(self, i: int, exclude: str | None) -> list[tuple[str, float]]:
         shape = self.shapes[i]
         flat = len(shape) == 1
         return [
@@ -90,6 +101,12 @@ class _Parent:
 
     def reparameterizable(self, i: int) -> list[tuple[str, list]]:
         """``(field, other values)`` for each parameter of layer i with another value."""
+        known = self._reparameterizable.get(i)
+        if known is None:
+            known = self._reparameterizable[i] = self._other_values(i)
+        return known
+
+    def _other_values(self, i: int) -> list[tuple[str, list]]:
         layer = self.arch.layers[i]
         kind = chain_kind(layer)
         if kind is None or (kind == "dense" and i == self.last):
@@ -206,8 +223,8 @@ def vary(
         description = tuple(describe_change_list(parent, changes))
         child = apply_changes(parent, changes, name=f"{parent.name}-v{len(children) + 1}")
         kind = reason = None
-        try:
-            validate(child, limits)
+        try:  # the child keeps the parent's layers before its first change
+            validate(child, limits, p.infos[: min(c.index for c in changes)])
         except ArchitectureError as exc:
             kind, reason = "invalid model", f"invalid model ({exc})"
         else:

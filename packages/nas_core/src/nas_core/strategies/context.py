@@ -39,7 +39,14 @@ class Context:
     """`arch_hash` of the observed models and of the proposals made so far."""
 
     def __post_init__(self) -> None:
-        self.taken |= {arch_hash(o.arch) for o in self.observed}
+        # each step hashes the same observed architectures again: keep their digests
+        # for the session, by object (the entry holds the object, so its id stays its own)
+        known: dict = self.cache.derived.setdefault("arch_hash", {})  # type: ignore[assignment]
+        for o in self.observed:
+            entry = known.get(id(o.arch))
+            if entry is None or entry[0] is not o.arch:
+                entry = known[id(o.arch)] = (o.arch, arch_hash(o.arch))
+            self.taken.add(entry[1])
         cap = self.spec.constraints.max_params
         if cap is not None and cap < self.limits.max_params:
             self.limits = Limits(

@@ -6,6 +6,11 @@ amplitude a in closed form (its maximum-likelihood value y' K^-1 y / n for each 
 point), on targets centred at their mean. exp(-beta d) of a distance that is not
 Euclidean need not be positive definite: a grid point whose matrix Cholesky refuses
 is skipped (and a jitter of 1e-8 is always added).
+
+Speed (the grid is 24 points at 500 models): exp(-beta d) is computed once per beta,
+and a beta twice the last one squares the last kernel instead (exp(-2x) = exp(-x)^2:
+the grid's betas are doublings); each Cholesky is LAPACK's, in place on a copy, its
+upper triangle left as it is (only the lower is read) and zeroed for the fit returned.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import cho_solve, cholesky, solve_triangular
+from scipy.linalg import cho_solve, solve_triangular
+from scipy.linalg.lapack import dpotrf
 from scipy.special import ndtr
 from threadpoolctl import threadpool_limits
 
@@ -38,13 +44,13 @@ class Fit(NamedTuple):
     log_likelihood: float
 
 
-def _one(d: np.ndarray, yc: np.ndarray, beta: float, ratio: float) -> Fit | None:
+def _one(kernel: np.ndarray, yc: np.ndarray, beta: float, ratio: float) -> Fit | None:
+    """The fit at one grid point, `kernel` = exp(-beta d) (not changed)."""
     n = len(yc)
-    k = np.exp(-beta * d)
+    k = kernel.copy()
     k[np.diag_indices(n)] += ratio + _JITTER
-    try:
-        chol = cholesky(k, lower=True, check_finite=False)
-    except np.linalg.LinAlgError:
+    chol, info = dpotrf(k, lower=1, clean=0, overwrite_a=1)
+    if info != 0:  # not positive definite at this point
         return None
     alpha = cho_solve((chol, True), yc, check_finite=False)
     amp = max(float(yc @ alpha) / n, 1e-12)
@@ -69,15 +75,23 @@ def fit(d: np.ndarray, y: np.ndarray, betas=BETAS, noises=NOISES) -> Fit:
 
 def _grid(d, yc, scale, betas, noises) -> Fit:
     best = None
+    kernel, last = None, None
     for b in betas:
+        beta = b / scale
+        if kernel is not None and last is not None and beta == 2.0 * last:
+            kernel = kernel * kernel
+        else:
+            kernel = np.exp(-beta * d)
+        last = beta
         for r in noises:
-            f = _one(d, yc, b / scale, r)
+            f = _one(kernel, yc, beta, r)
             if f is not None and (best is None or f.log_likelihood > best.log_likelihood):
                 best = f
     if best is None:  # no grid point is positive definite: the largest noise, more jitter
-        best = _one(d + 0.0, yc, betas[-1] / scale, 1.0)
+        beta = betas[-1] / scale
+        best = _one(np.exp(-beta * d), yc, beta, 1.0)
         assert best is not None
-    return best
+    return best._replace(chol=np.tril(best.chol))
 
 
 def posterior(f: Fit, d_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

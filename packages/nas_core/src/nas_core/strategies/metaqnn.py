@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import msgspec
+
 from nas_core.arch import Architecture, ArchitectureError, layer_fields, layer_type, validate
 from nas_core.arch.layers import Flatten
 from nas_core.arch.shapes import step as shape_step
@@ -166,8 +168,23 @@ def learn(
     return q
 
 
-def _actions(ctx: Context, prev_kind: str, shape, flat: bool, depth: int) -> list[tuple]:
+def _action_memo(ctx: Context) -> dict:
+    """`_actions`' answers for this space and depth cap, kept for the session's later
+    steps (every walk asks the same few questions; same answers without)."""
+    key = ("metaqnn-actions", msgspec.json.encode(ctx.space), ctx.limits.max_depth)
+    return ctx.cache.derived.setdefault(key, {})  # type: ignore[return-value]
+
+
+def _actions(ctx: Context, prev_kind: str, shape, flat: bool, depth: int, memo: dict) -> list:
     """(token, kind, layer) of every allowed next layer, in a fixed order."""
+    key = (prev_kind, shape, flat, depth)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _allowed(ctx, prev_kind, shape, flat, depth)
+    return found
+
+
+def _allowed(ctx: Context, prev_kind: str, shape, flat: bool, depth: int) -> list[tuple]:
     out = []
     for kind, weight in next_weights(ctx.space, prev_kind, flat):
         if weight <= 0 or kind == CLASSIFIER or not fits(ctx.space, kind, shape):
@@ -189,6 +206,7 @@ def _walk(ctx: Context, q: QTable, eps: float, draws: Stream, name: str) -> Arch
     layers: list[object] = []
     shape, flat_by, params, flops = tuple(ctx.input.shape), None, 0, 0
     prev_token, prev_kind, depth = "start", "start", 0
+    memo = _action_memo(ctx)
 
     def add(layer: object) -> None:
         nonlocal shape, flat_by, params, flops
@@ -198,7 +216,7 @@ def _walk(ctx: Context, q: QTable, eps: float, draws: Stream, name: str) -> Arch
 
     while True:
         flat = flat_by is not None
-        options = _actions(ctx, prev_kind, shape, flat, len(layers))
+        options = _actions(ctx, prev_kind, shape, flat, len(layers), memo)
         ends = dict(next_weights(ctx.space, prev_kind, flat)).get(CLASSIFIER, 0.0) > 0
         choices = [t for t, _, _ in options] + ([CLASSIFIER] if ends or not options else [])
         if draws.below(1 << 30) < eps * (1 << 30):
