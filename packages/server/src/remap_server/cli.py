@@ -273,7 +273,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .cli_auto_search import start_auto_search
+    from .cli_auto_search import set_median_rule, start_auto_search
 
     data_dir = _data_dir(args)
     spec = _data_spec(args)
@@ -286,6 +286,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
         try:
             service.create_session(args.name, spec, _settings(args), session=session)
+            set_median_rule(service, session, args)
             if args.strategy:  # issue 21: an automated search proposes the models
                 start_auto_search(service, session, args)
             else:

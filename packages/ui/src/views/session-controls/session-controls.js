@@ -76,12 +76,15 @@ export class RemapSessionControls extends RemapElement {
   /** The session's median stopping rule: a switch, and how many trainings it stopped. */
   medianRule(state, replay) {
     const on = state.median_rule !== null && state.median_rule !== undefined;
-    const stopped = state.median_stopped ?? [];
+    // the rule's decisions; a training that finished before its stop reached the
+    // worker (tiny models train an epoch in milliseconds) was not cut short
+    const decided = state.median_stopped ?? [];
+    const stopped = decided.filter((id) => state.models?.get?.(id)?.status !== "done");
     return html`<label class="group" title="stop any training whose best validation accuracy so far is below the median of the other models' running averages at the same epoch (once 5 others reached it); a search started with its own rule keeps that">
       <input type="checkbox" name="median_rule" .checked=${on} ?disabled=${replay}
         @change=${(e) => this.post({ type: "set_median_rule", on: e.target.checked })}>
       median stopping rule
-      ${stopped.length ? html`<span class="muted" data-median-stopped title=${stopped.join(", ")}>(${stopped.length} stopped)</span>` : nothing}
+      ${stopped.length ? html`<span class="muted" data-median-stopped title=${stopped.join(", ") + (decided.length > stopped.length ? `; ${decided.length - stopped.length} more finished before the stop reached them` : "")}>(${stopped.length} stopped)</span>` : nothing}
     </label>`;
   }
 
