@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import msgspec
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,15 +62,46 @@ def text_of(lines: list[dict], header: bool) -> str:
     return "\n".join(rows) + "\n"
 
 
+@st.composite
+def with_predictions(draw, lines: list[dict]) -> list[dict]:
+    """Some of `lines` with test-set predictions, one width for the file; labels below
+    256 (kept as bytes) or up to 2**20 (as integers)."""
+    width = draw(st.integers(1, 12))
+    top = draw(st.sampled_from([9, 255, 2**20]))
+    out = []
+    for line in lines:
+        if draw(st.booleans()):
+            labels = st.integers(0, top)
+            line = {**line, "predictions": draw(st.lists(labels, min_size=width, max_size=width))}
+        out.append(line)
+    return out
+
+
 @settings(max_examples=60, deadline=None)
-@given(files, st.booleans())
+@given(files.flatmap(with_predictions), st.booleans())
 def test_valid_lines_round_trip(lines, header):
     parsed = parse_search_lines(text_of(lines, header))
     assert (parsed.header is not None) == header
+    # the predictions move into the file's label table; the models are the lines' rest
     assert [msgspec.to_builtins(m) for m in parsed.models] == [
-        msgspec.to_builtins(msgspec.convert(x, SearchModel)) for x in lines
+        msgspec.to_builtins(msgspec.convert({**x, "predictions": None}, SearchModel)) for x in lines
     ]
+    for k, x in enumerate(lines):
+        given_labels = x.get("predictions")
+        assert parsed.predictions_of(k) == (None if given_labels is None else tuple(given_labels))
+    if parsed.labels is not None:
+        small = max(max(x.get("predictions", [0])) for x in lines) < 256
+        assert parsed.labels.dtype == (np.uint8 if small else np.int64)
     assert parsed.lines == tuple(range(1 + header, len(lines) + 1 + header))
+
+
+def test_models_with_one_architecture_share_one_dict():
+    epochs = [{"epoch": 1, "wall_s": 1.0, "val_acc": 0.5}]
+    lines = [{"name": f"t{i}", "architecture": ARCH, "epochs": epochs} for i in range(3)]
+    parsed = parse_search_lines(text_of(lines, False))
+    first, *rest = (m.architecture for m in parsed.models)
+    assert first == ARCH
+    assert all(a is first for a in rest)
 
 
 def _corrupt(line: dict, how: int, value) -> dict:

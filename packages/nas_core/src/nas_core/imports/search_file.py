@@ -16,10 +16,12 @@ line is refused with its number and the JSON path of what is wrong (`SearchFileE
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
 import msgspec
+import numpy as np
 
 from nas_core.arch.layers import Input
 from nas_core.errors import NasCoreError
@@ -87,11 +89,28 @@ class SearchModel(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 class SearchFile(msgspec.Struct, frozen=True):
     """A parsed search file: its header (None when it has none), its models and the
-    line (from 1) each came from."""
+    line (from 1) each came from.
+
+    Built for 100,000 models: the models' test-set predictions are moved out of them
+    into one label table, `labels` (a row per model that recorded them, `labelled` its
+    index in `models`; uint8 when every label is below 256), and their ``predictions``
+    are None (a tuple of labels per model took 290 MB at 100,000, and a process that
+    large writes its log more slowly); `predictions_of` gives one model's back.
+    Models with the same architecture share one dict (read it, do not change it)."""
 
     header: SearchHeader | None
     models: tuple[SearchModel, ...]
     lines: tuple[int, ...]
+    labels: Any = None
+    """np.ndarray (len(labelled), labels a model) or None (no model recorded any)."""
+    labelled: tuple[int, ...] = ()
+
+    def predictions_of(self, k: int) -> tuple[int, ...] | None:
+        """Model `k`'s test-set predictions, None when it recorded none."""
+        row = bisect.bisect_left(self.labelled, k)  # labelled counts up
+        if row == len(self.labelled) or self.labelled[row] != k:
+            return None
+        return tuple(int(x) for x in self.labels[row])
 
 
 class LineError(msgspec.Struct, frozen=True):
@@ -123,6 +142,7 @@ class SearchFileError(NasCoreError, ValueError):
 
 _HEADER = msgspec.json.Decoder(SearchHeader)
 _MODEL = msgspec.json.Decoder(SearchModel)
+_ENCODE = msgspec.json.Encoder().encode
 
 
 def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
@@ -166,6 +186,9 @@ def _parse(raw: bytes) -> SearchFile:
     lines: list[int] = []
     errors: list[LineError] = []
     first = True
+    table = _LabelTable()
+    labelled: list[int] = []
+    architectures: dict[bytes, dict[str, Any]] = {}  # a search trains one many times
     width: tuple[int, int] | None = None  # (line, number of predictions) of the first
     for number, line in _lines(raw):
         if first and line.startswith(b"{") and b'"format"' in line[:200]:
@@ -195,13 +218,46 @@ def _parse(raw: bytes) -> SearchFile:
                     f"has {len(model.predictions)} labels, line {width[0]} has {width[1]} "
                     "(one per test example)"
                 )))  # fmt: skip
-        models.append(model)
-        lines.append(number)
+        if not errors:  # (after an error nothing is kept: the parse only reports)
+            if model.predictions is not None:
+                labelled.append(len(models))
+                table.add(model.predictions)
+            shared = architectures.setdefault(_ENCODE(model.architecture), model.architecture)
+            model = msgspec.structs.replace(model, architecture=shared, predictions=None)
+            models.append(model)
+            lines.append(number)
     if not errors and not models:
         errors.append(LineError(1, "$", "the file holds no model (one JSON object a line)"))
     if errors:
         raise SearchFileError(errors)
-    return SearchFile(header, tuple(models), tuple(lines))
+    return SearchFile(header, tuple(models), tuple(lines), table.array(), tuple(labelled))
+
+
+class _LabelTable:
+    """Rows of labels (one length, checked by the parser), gathered compactly: as
+    bytes while every label is below 256 (a tuple of small ints converts fastest so)."""
+
+    def __init__(self) -> None:
+        self.rows: list = []
+        self.wide = False
+
+    def add(self, labels: tuple[int, ...]) -> None:
+        if not self.wide:
+            try:
+                self.rows.append(bytes(labels))
+                return
+            except ValueError:  # a label of 256 or more: every row as integers
+                self.wide = True
+                self.rows = [np.frombuffer(r, dtype=np.uint8) for r in self.rows]
+        self.rows.append(np.array(labels, dtype=np.int64))
+
+    def array(self):
+        if not self.rows:
+            return None
+        if not self.wide:
+            flat = np.frombuffer(b"".join(self.rows), dtype=np.uint8)
+            return flat.reshape(len(self.rows), len(self.rows[0]))
+        return np.stack([r.astype(np.int64) for r in self.rows])
 
 
 def parse_search_file(path: str) -> SearchFile:

@@ -35,8 +35,6 @@ from .search_file import LineError, SearchFile, SearchFileError, SearchModel
 
 __all__ = ["ImportBatch", "import_batch", "import_events"]
 
-_ENCODE = msgspec.json.Encoder().encode  # a cache key: equal text, equal architecture
-
 
 class ImportBatch(msgspec.Struct, frozen=True):
     """The events of an import, in the file's order, and the predictions of the models
@@ -104,18 +102,6 @@ def _curve(model: SearchModel) -> tuple[EpochMetrics, ...]:
     return tuple(curve)
 
 
-def _label_table(rows: list[tuple[int, ...]]) -> np.ndarray:
-    """The label rows (one length, checked by the parser) as one array: bytes when every
-    label is below 256 (a tuple of small ints converts fastest that way)."""
-    if not rows:
-        return np.zeros((0, 0), dtype=np.uint8)
-    try:
-        flat = np.frombuffer(b"".join(map(bytes, rows)), dtype=np.uint8)
-    except ValueError:  # a label of 256 or more
-        return np.array(rows, dtype=np.int64)
-    return flat.reshape(len(rows), len(rows[0]))
-
-
 def _result(model: SearchModel, params: int, flops: int, packed: bytes) -> TrainResult | None:
     if model.test_acc is None:
         return None
@@ -145,18 +131,22 @@ def import_batch(
     events: list[Pending] = []
     test = None if state.split is None else state.split.test
     ids = _next_ids(state, len(search.models))
-    rows = [m.predictions for m in search.models if m.predictions is not None]
-    table = _label_table(rows)
+    table = search.labels if search.labels is not None else np.zeros((0, 0), dtype=np.uint8)
+    width = table.shape[1]
+    has_labels = set(search.labelled)
     packed = iter(pack_label_rows(table))
     predicted: list[int] = []
     kept: list[int] = []  # the rows of `table` of models that import
     row = -1
-    known: dict[bytes, tuple] = {}  # a search trains an architecture many times: check it once
-    for model, line, model_id in zip(search.models, search.lines, ids, strict=True):
+    # a search trains an architecture many times (the parser gives equal ones one
+    # dict): check each once
+    known: dict[int, tuple] = {}
+    for k, (model, line, model_id) in enumerate(zip(search.models, search.lines, ids, strict=True)):
+        labelled = k in has_labels
         labels = b""
-        if model.predictions is not None:
+        if labelled:
             labels, row = next(packed), row + 1
-        key = _ENCODE(model.architecture)
+        key = id(model.architecture)
         seen = known.get(key)
         if seen is None:
             try:
@@ -167,9 +157,9 @@ def import_batch(
             seen = known[key] = (arch, count_params(arch), count_flops(arch), arch_hash(arch))
         arch, params, flops, digest = seen
         arch = msgspec.structs.replace(arch, name=model_id)
-        if model.predictions is not None and test and len(model.predictions) != test:
+        if labelled and test and width != test:
             errors.append(LineError(line, "$.predictions", (
-                f"has {len(model.predictions)} labels, the session's test set has {test} "
+                f"has {width} labels, the session's test set has {test} "
                 "examples (one label per test example, in its order)"
             )))  # fmt: skip
             continue
