@@ -57,7 +57,9 @@ def test_median_rule_holds_for_every_training_of_a_sampled_session(tmp_path: Pat
     assert stops, "six models of the chain: some fall below the median"
     assert {s.model for s in stops} == set(state.median_stopped)
     for stop in stops:  # below the others' median, decided before the last epoch
-        assert stop.best < stop.median and stop.others >= 2 and stop.epoch < 30
+        assert stop.best < stop.median
+        assert stop.others >= 2
+        assert stop.epoch < 30
     cut = [m for m in state.median_stopped if state.models[m].status == "cancelled"]
     assert cut, "a stop reaches a 30-epoch training before it ends"
     assert all(len(state.models[m].curve) < 30 for m in cut)
