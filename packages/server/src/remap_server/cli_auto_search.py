@@ -36,7 +36,7 @@ def add_auto_search_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--median-rule",
-        type=_at_least_one,
+        type=_model_count,
         nargs="?",
         const=5,
         default=None,
@@ -47,7 +47,7 @@ def add_auto_search_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _at_least_one(text: str) -> int:
+def _model_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:

@@ -235,7 +235,8 @@ def _parse(raw: bytes) -> SearchFile:
 
 class _LabelTable:
     """Rows of labels (one length, checked by the parser), gathered compactly: as
-    bytes while every label is below 256 (a tuple of small ints converts fastest so)."""
+    bytes while every label is below 256 (a tuple of small ints converts fastest so),
+    as int64 rows from the first label that is not."""
 
     def __init__(self) -> None:
         self.rows: list = []
@@ -246,18 +247,18 @@ class _LabelTable:
             try:
                 self.rows.append(bytes(labels))
                 return
-            except ValueError:  # a label of 256 or more: every row as integers
+            except ValueError:
                 self.wide = True
-                self.rows = [np.frombuffer(r, dtype=np.uint8) for r in self.rows]
+                self.rows = [np.frombuffer(r, dtype=np.uint8).astype(np.int64) for r in self.rows]
         self.rows.append(np.array(labels, dtype=np.int64))
 
     def array(self):
         if not self.rows:
             return None
-        if not self.wide:
-            flat = np.frombuffer(b"".join(self.rows), dtype=np.uint8)
-            return flat.reshape(len(self.rows), len(self.rows[0]))
-        return np.stack([r.astype(np.int64) for r in self.rows])
+        if self.wide:
+            return np.stack(self.rows)
+        flat = np.frombuffer(b"".join(self.rows), dtype=np.uint8)
+        return flat.reshape(len(self.rows), len(self.rows[0]))
 
 
 def parse_search_file(path: str) -> SearchFile:

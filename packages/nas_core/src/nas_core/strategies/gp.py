@@ -75,13 +75,11 @@ def fit(d: np.ndarray, y: np.ndarray, betas=BETAS, noises=NOISES) -> Fit:
 
 def _grid(d, yc, scale, betas, noises) -> Fit:
     best = None
-    kernel, last = None, None
+    kernel, last = None, 0.0
     for b in betas:
         beta = b / scale
-        if kernel is not None and last is not None and beta == 2.0 * last:
-            kernel = kernel * kernel
-        else:
-            kernel = np.exp(-beta * d)
+        doubled = kernel is not None and beta == 2.0 * last
+        kernel = kernel * kernel if doubled else np.exp(-beta * d)
         last = beta
         for r in noises:
             f = _one(kernel, yc, beta, r)
