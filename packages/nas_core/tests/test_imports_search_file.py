@@ -216,3 +216,11 @@ def test_keras_classes_without_an_equivalent_are_refused_at_their_path(extra, pa
         keras_to_architecture(keras(layer("Flatten"), extra, layer("Dense", units=10)))
     assert info.value.path == path
     assert words in info.value.reason
+
+
+def test_a_model_named_format_is_a_model_not_the_header():
+    epochs = [{"epoch": 1, "wall_s": 1.0, "val_acc": 0.5}]
+    parsed = parse_search_lines(text_of([{"name": "format", "architecture": ARCH,
+                                          "epochs": epochs}], False))  # fmt: skip
+    assert parsed.header is None
+    assert [m.name for m in parsed.models] == ["format"]

@@ -145,6 +145,19 @@ _MODEL = msgspec.json.Decoder(SearchModel)
 _ENCODE = msgspec.json.Encoder().encode
 
 
+def _is_header(line: bytes) -> bool:
+    """Whether the first line is the header: an object with a "format" key (not a
+    model whose name or layer merely says "format"); a line that is not JSON is
+    reported as a model line."""
+    if b'"format"' not in line:
+        return False
+    try:
+        obj = msgspec.json.decode(line)
+    except (msgspec.DecodeError, UnicodeError, RecursionError):
+        return False
+    return isinstance(obj, dict) and "format" in obj
+
+
 def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
     for number, raw in enumerate(data.split(b"\n"), 1):
         line = raw.strip()
@@ -191,7 +204,7 @@ def _parse(raw: bytes) -> SearchFile:
     architectures: dict[bytes, dict[str, Any]] = {}  # a search trains one many times
     width: tuple[int, int] | None = None  # (line, number of predictions) of the first
     for number, line in _lines(raw):
-        if first and line.startswith(b"{") and b'"format"' in line[:200]:
+        if first and line.startswith(b"{") and _is_header(line):
             first = False
             try:
                 header = _HEADER.decode(line)
